@@ -1,1 +1,24 @@
-//! placeholder
+//! Request cases for CloudFront functions: how a request is written, how it travels through a
+//! site's functions, and how the result is checked.
+//!
+//! - [`event`]: the request shorthand (`GET https://example.com/a?b=1`) and CloudFront events;
+//! - [`casefile`]: TOML case files;
+//! - [`engine`]: the interface to a JavaScript engine, with [`njs`] as one implementation
+//!   (the local boa runtime is the other);
+//! - [`simulate`]: viewer-request, origin, viewer-response;
+//! - [`expect`]: expectations and mismatches.
+//!
+//! This crate knows nothing of the rules language: a site is code and KVS data.
+
+pub mod casefile;
+pub mod engine;
+pub mod event;
+pub mod expect;
+pub mod njs;
+pub mod simulate;
+
+pub use casefile::{Case, CaseFile, CaseFileError};
+pub use engine::{Engine, EngineError, Kvs, Outcome};
+pub use event::{Invocation, RequestSpec};
+pub use expect::{Expect, Mismatch};
+pub use simulate::{OriginResponse, ResponseEventRequest, Site, Trace};

@@ -1,1 +1,274 @@
-//! placeholder
+//! The back end of hedgec: compiles the IR of a rules file into `cloudfront-js-2.0` functions
+//! and KeyValueStore data.
+//!
+//! [`compile`] runs the stages in order:
+//!
+//! 1. [`plan`]: decide which rules live in the KVS and which in code;
+//! 2. [`kvs`]: encode KVS lines and pack them into buckets;
+//! 3. [`emit`]: write the viewer-request and viewer-response functions;
+//! 4. [`minify`]: minify with swc;
+//! 5. check the result with the runtime's syntax gate, and measure it ([`report`]).
+//!
+//! The compiler does no IO: it takes [`rules_dsl::ir::Rules`] and returns text. Equal inputs
+//! give byte-identical outputs.
+
+pub mod emit;
+pub mod kvs;
+pub mod minify;
+pub mod plan;
+pub mod report;
+
+use std::collections::BTreeMap;
+
+use rules_dsl::ir::{Action, HeaderOp, Rules};
+use rules_dsl::{Code, Diagnostic};
+
+pub use report::Report;
+
+pub use platform::MAX_FUNCTION_BYTES;
+
+/// How to compile.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Print readable code instead of minified code (for reading; same semantics).
+    pub pretty: bool,
+    /// The size over which a function is an error.
+    pub max_function_bytes: usize,
+}
+
+impl Default for CompileOptions {
+    fn default() -> CompileOptions {
+        CompileOptions { pretty: false, max_function_bytes: MAX_FUNCTION_BYTES }
+    }
+}
+
+/// Everything a compilation produces.
+///
+/// When `diagnostics` holds an error, the outputs may be incomplete: a function over the size
+/// limit is still returned (to be inspected), a KVS entry over its limit is left out.
+#[derive(Clone, Debug)]
+pub struct CompileReturn {
+    /// `viewer-request.js`.
+    pub request: String,
+    /// `viewer-response.js`, when there are `header` rules.
+    pub response: Option<String>,
+    /// The KVS entries, sorted by key.
+    pub kvs: Vec<kvs::Entry>,
+    /// How the request side's buckets are addressed, when it has any.
+    pub request_store: Option<StoreLayout>,
+    /// How the response side's buckets are addressed, when it has any.
+    pub response_store: Option<StoreLayout>,
+    /// Measurements for `report.json`.
+    pub report: Report,
+    /// Errors found by the back end (KVS entries over limits, functions over the size limit).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CompileReturn {
+    /// `kvs.json` in AWS's import format.
+    pub fn kvs_json(&self) -> String {
+        kvs::to_import_json(&self.kvs)
+    }
+}
+
+/// The address of one side's buckets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreLayout {
+    /// The key prefix.
+    pub namespace: String,
+    /// The bucket count.
+    pub buckets: u32,
+}
+
+/// A bug in the compiler: generated code that does not parse or does not pass the gate.
+#[derive(Clone, Debug)]
+pub struct InternalError(pub String);
+
+impl std::fmt::Display for InternalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "internal compiler error: {}", self.0)
+    }
+}
+
+impl std::error::Error for InternalError {}
+
+/// Compiles rules that the front end accepted.
+pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn, InternalError> {
+    let plan = plan::plan(rules);
+    let mut diagnostics = Vec::new();
+
+    let route_lines: BTreeMap<String, String> = plan
+        .kvs_routes
+        .iter()
+        .map(|(key, route)| (key.clone(), route_value(&route.action).encode(key)))
+        .collect();
+    let header_lines: BTreeMap<String, String> =
+        plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
+
+    let with_response = !rules.response_headers.is_empty();
+    let mut oversized = Vec::new();
+    let request = build_side('r', &route_lines, options, &mut oversized, |store| {
+        emit::request_function(rules, &plan, store, with_response)
+    })?;
+    let response = if with_response {
+        Some(build_side('h', &header_lines, options, &mut oversized, |store| {
+            emit::response_function(rules, &plan, store)
+        })?)
+    } else {
+        None
+    };
+    for line in &oversized {
+        let origin = match plan.kvs_routes.get(&line.key) {
+            Some(route) => route.origin,
+            None => plan.kvs_header_origins[&line.key],
+        };
+        diagnostics.push(
+            Diagnostic::new(Code::KvsEntryTooLarge, origin.span, format!("this rule needs a KVS entry of {} bytes", line.bytes))
+                .with_label("too large for one KVS entry")
+                .with_help(format!(
+                    "a KVS key is at most {} bytes and a key with its value at most {} bytes; shorten the path or the target",
+                    kvs::MAX_KEY_BYTES,
+                    kvs::MAX_ENTRY_BYTES
+                )),
+        );
+    }
+
+    let mut entries: Vec<kvs::Entry> = Vec::new();
+    entries.extend(request.buckets.iter().flat_map(|b| b.entries.iter().cloned()));
+    if let Some(response) = &response {
+        entries.extend(response.buckets.iter().flat_map(|b| b.entries.iter().cloned()));
+    }
+    entries.sort();
+
+    let kvs_bytes: usize = entries.iter().map(kvs::Entry::bytes).sum();
+    if kvs_bytes > kvs::MAX_STORE_BYTES {
+        diagnostics.push(
+            Diagnostic::new(Code::KvsStoreTooLarge, rules_dsl::Span::default(), format!("the KVS data needs {kvs_bytes} bytes"))
+                .with_label("over the store limit")
+                .with_help(format!("a KeyValueStore holds at most {} bytes; move rules to patterns or split the site", kvs::MAX_STORE_BYTES)),
+        );
+    }
+    for (name, side) in [("viewer-request.js", Some(&request)), ("viewer-response.js", response.as_ref())] {
+        let Some(side) = side else { continue };
+        if side.code.len() > options.max_function_bytes {
+            diagnostics.push(
+                Diagnostic::new(Code::FunctionTooLarge, rules_dsl::Span::default(), format!("{name} is {} bytes", side.code.len()))
+                    .with_label("over the function size limit")
+                    .with_help(format!(
+                        "CloudFront functions hold at most {} bytes; exact-path rules cost no code, patterns and conditions do",
+                        options.max_function_bytes
+                    )),
+            );
+        }
+    }
+
+    let request_store = request.buckets.as_ref().map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
+    let response_store = response
+        .as_ref()
+        .and_then(|r| r.buckets.as_ref())
+        .map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
+    let report = report::Report::new(rules, &plan, &request.code, response.as_ref().map(|r| r.code.as_str()), &entries, options);
+    Ok(CompileReturn {
+        request: request.code,
+        response: response.map(|r| r.code),
+        kvs: entries,
+        request_store,
+        response_store,
+        report,
+        diagnostics,
+    })
+}
+
+struct Side {
+    code: String,
+    buckets: Option<kvs::Buckets>,
+}
+
+/// Packs one side's lines, writes its function, minifies and gates it, and names its
+/// namespace after the code.
+fn build_side(
+    side: char,
+    lines: &BTreeMap<String, String>,
+    options: &CompileOptions,
+    oversized: &mut Vec<kvs::Oversized>,
+    write: impl Fn(Option<emit::Store>) -> String,
+) -> Result<Side, InternalError> {
+    // Pack under a stand-in namespace of the final length, so that sizes are exact.
+    let stand_in = format!("{side}___");
+    let mut buckets = None;
+    if !lines.is_empty() {
+        match kvs::pack(&stand_in, lines) {
+            Ok(packed) => buckets = Some(packed),
+            Err(too_large) => {
+                let fitting: BTreeMap<String, String> = lines
+                    .iter()
+                    .filter(|(k, _)| !too_large.iter().any(|o| &o.key == *k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                oversized.extend(too_large);
+                if !fitting.is_empty() {
+                    buckets = kvs::pack(&stand_in, &fitting).ok();
+                }
+            }
+        }
+    }
+    let source = write(buckets.as_ref().map(|b| emit::Store { buckets: b.count }));
+    let minified = minify::minify(&source, options.pretty).map_err(InternalError)?;
+    let namespace = format!("{side}{:0>3}", kvs::base36(u64::from(kvs::fnv1a(&minified)) % (36 * 36 * 36)));
+    let placeholder = emit::js::string(emit::NAMESPACE_PLACEHOLDER);
+    let code = if buckets.is_some() {
+        if !minified.contains(&placeholder) {
+            return Err(InternalError("the KVS namespace placeholder was lost in minification".into()));
+        }
+        minified.replacen(&placeholder, &emit::js::string(&namespace), 1)
+    } else {
+        minified
+    };
+    let violations = runtime_js::gate::check(&code);
+    if let Some(violation) = violations.first() {
+        return Err(InternalError(format!("generated code fails the syntax gate at {violation}\n{code}")));
+    }
+    let buckets = buckets.map(|b| kvs::Buckets {
+        entries: b
+            .entries
+            .into_iter()
+            .map(|e| kvs::Entry { key: e.key.replacen(&stand_in, &namespace, 1), value: e.value })
+            .collect(),
+        namespace: namespace.clone(),
+        count: b.count,
+    });
+    Ok(Side { code, buckets })
+}
+
+fn route_value(action: &Action) -> kvs::RouteValue<'_> {
+    match action {
+        Action::Redirect { status, target, keep_query } => kvs::RouteValue::Redirect {
+            status: *status,
+            target: target_text(target),
+            keep_query: *keep_query,
+        },
+        Action::Rewrite { target } => kvs::RouteValue::Rewrite { target: target_text(target) },
+        Action::Respond { status, body } => kvs::RouteValue::Respond { status: *status, body: body.as_deref().unwrap_or("") },
+    }
+}
+
+/// The text of a literal target (placement only puts literal targets in the KVS).
+fn target_text(target: &rules_dsl::ir::Target) -> &str {
+    match target.pieces.as_slice() {
+        [rules_dsl::ir::Piece::Text(text)] => text,
+        [] => "",
+        _ => unreachable!("placement keeps targets with captures in code"),
+    }
+}
+
+fn header_value<'a>(ops: &'a [(usize, &'a HeaderOp)]) -> kvs::HeaderValue<'a> {
+    kvs::HeaderValue {
+        ops: ops
+            .iter()
+            .map(|&(position, op)| match op {
+                HeaderOp::Set { name, value } => (position, name.as_str(), Some(value.as_str())),
+                HeaderOp::Remove { name } => (position, name.as_str(), None),
+            })
+            .collect(),
+    }
+}

@@ -99,14 +99,8 @@ pub enum StatementKind {
     },
 }
 
-/// Which message a header rule changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HeaderSide {
-    /// `header`: the response to the viewer.
-    Response,
-    /// `request-header`: the request to the origin.
-    Request,
-}
+/// Which message a header rule changes: `header` the response, `request-header` the request.
+pub use platform::headers::HeaderSide;
 
 /// `NAME VALUE` or `-NAME`.
 #[derive(Clone, Debug)]

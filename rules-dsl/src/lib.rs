@@ -5,7 +5,7 @@
 //!
 //! 1. [`parser`] (with [`lexer`]) turns text into the syntax tree of [`ast`];
 //! 2. [`lower`] gives it meaning: the [`ir`], with patterns normalised ([`pattern`]) and
-//!    header names checked ([`headers`]);
+//!    header names checked against `platform::headers`;
 //! 3. [`analysis`] finds shadowed, duplicate, looping and chained rules.
 //!
 //! [`analyze`] runs all three. [`diagnostics`] holds the diagnostic type, its stable codes
@@ -16,7 +16,6 @@
 pub mod analysis;
 pub mod ast;
 pub mod diagnostics;
-pub mod headers;
 pub mod ir;
 pub mod lexer;
 pub mod lower;

@@ -3,7 +3,7 @@
 
 use crate::ast::{self, HeaderSide, OptionKind, StatementKind, Word};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::headers::{self, HeaderProblem};
+use platform::headers::{self, HeaderProblem};
 use crate::ir::{
     Action, Case, Chains, Condition, HeaderOp, HeaderRule, Matcher, Origin, PrefixStrip, Route, Rules, Settings,
     Slash,

@@ -1,6 +1,14 @@
 //! What CloudFront lets a function do to headers: valid names, disallowed and read-only headers.
 
-use crate::ast::HeaderSide;
+
+/// Which message a header belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeaderSide {
+    /// The request, as a viewer-request function sees and returns it.
+    Request,
+    /// The response, as a viewer-response function sees and returns it (or a generated one).
+    Response,
+}
 
 /// Why a header name cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

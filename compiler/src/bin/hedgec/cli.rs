@@ -1,0 +1,64 @@
+//! The command line: every command, flag and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Compile, run and test CloudFront Functions from hedge rules.
+///
+/// hedgec turns a rules file (redirects, rewrites, responses, prefix stripping and headers)
+/// into size-minimized cloudfront-js-2.0 functions and KeyValueStore data.
+///
+/// Exit status: 0 success; 1 the work ran and found failures (a function over budget);
+/// 2 the input could not be used (bad flags, invalid rules), with a diagnostic naming the file,
+/// line and column.
+#[derive(Debug, Parser)]
+#[command(name = "hedgec", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile a rules file to CloudFront functions and KVS data.
+    ///
+    /// Writes DIR/viewer-request.js (always), DIR/viewer-response.js (when there are header
+    /// rules), DIR/kvs.json (AWS's import format) and DIR/report.json (sizes, KVS use,
+    /// warnings). The same input always gives byte-identical files.
+    ///
+    /// Example: hedgec compile site.hedge -o dist
+    Compile(CompileArgs),
+}
+
+/// `hedgec compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The rules file (conventionally site.hedge).
+    #[arg(value_name = "RULES")]
+    pub rules: PathBuf,
+
+    /// The output directory; created if missing.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR", default_value = "dist")]
+    pub out_dir: PathBuf,
+
+    /// Write readable, unminified functions (same behaviour, larger files) for reading the output.
+    #[arg(long)]
+    pub pretty: bool,
+
+    /// Fail when a function is over this many bytes.
+    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES)]
+    pub max_bytes: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

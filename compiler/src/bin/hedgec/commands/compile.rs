@@ -1,0 +1,102 @@
+//! `hedgec compile`: rules in, functions, KVS data and a report out.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::Context as _;
+use rules_dsl::{Code, SourceFile};
+
+use crate::cli::CompileArgs;
+use crate::ui::{self, Status};
+
+/// A compiled rules file, with its source for diagnostics.
+pub struct Compiled {
+    /// The rules file.
+    pub source: SourceFile,
+    /// The compiler's output.
+    pub output: compiler::CompileReturn,
+}
+
+/// Reads, analyses and compiles a rules file, printing diagnostics. `Err` carries the exit
+/// status when the input could not be compiled at all.
+pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Status>> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (source, utf8_error) = rules_dsl::source_from_bytes(path.display().to_string(), &bytes);
+    let mut analysis = rules_dsl::analyze(&source);
+    if let Some(diagnostic) = utf8_error {
+        analysis.diagnostics.insert(0, diagnostic);
+    }
+    if analysis.has_errors() {
+        ui::diagnostics(&analysis.diagnostics, &source);
+        return Ok(Err(Status::Error));
+    }
+    let mut output = compiler::compile(&analysis.rules, options)?;
+    output.report.warnings = analysis
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.line_col(d.span.start);
+            compiler::report::WarningReport { code: d.code.as_str().into(), message: d.message.clone(), line: at.line, column: at.col }
+        })
+        .collect();
+    let mut all = analysis.diagnostics;
+    all.extend(output.diagnostics.iter().cloned());
+    ui::diagnostics(&all, &source);
+    if output.diagnostics.iter().any(|d| d.code == Code::KvsEntryTooLarge) {
+        return Ok(Err(Status::Error));
+    }
+    Ok(Ok(Compiled { source, output }))
+}
+
+/// Runs the command.
+pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
+    let options = compiler::CompileOptions { pretty: args.pretty, max_function_bytes: args.max_bytes };
+    let compiled = match load(&args.rules, &options)? {
+        Ok(compiled) => compiled,
+        Err(status) => return Ok(status),
+    };
+    write_outputs(&args.out_dir, &compiled.output)?;
+    let output = &compiled.output;
+    let mut parts = Vec::new();
+    for function in &output.report.functions {
+        parts.push(format!(
+            "{} {} B ({}% of {})",
+            function.file,
+            ui::thousands(function.bytes),
+            function.bytes * 100 / function.limit.max(1),
+            ui::thousands(function.limit)
+        ));
+    }
+    let kvs = &output.report.kvs;
+    parts.push(format!(
+        "kvs.json {} in {} B, at most {} per request",
+        ui::plural(kvs.keys, "key"),
+        ui::thousands(kvs.bytes),
+        ui::plural(kvs.worst_case_reads_per_request as usize, "read")
+    ));
+    ui::note(&format!("compiled {} into {}: {}", compiled.source.name(), args.out_dir.display(), parts.join("; ")));
+    let over_budget = output.diagnostics.iter().any(|d| d.is_error());
+    Ok(if over_budget { Status::Failure } else { Status::Success })
+}
+
+/// Writes the four output files (removing a stale viewer-response.js).
+pub fn write_outputs(dir: &Path, output: &compiler::CompileReturn) -> anyhow::Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let write = |name: &str, contents: &str| {
+        let path = dir.join(name);
+        fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("viewer-request.js", &output.request)?;
+    match &output.response {
+        Some(response) => write("viewer-response.js", response)?,
+        None => {
+            let stale = dir.join("viewer-response.js");
+            if stale.exists() {
+                fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
+            }
+        }
+    }
+    write("kvs.json", &output.kvs_json())?;
+    write("report.json", &output.report.to_json())?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! One module per command; each turns parsed arguments into calls to the library crates.
+
+mod compile;
+
+use crate::cli::{Cli, Command};
+use crate::ui::Status;
+
+/// Runs the chosen command.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Compile(args) => compile::run(&args),
+    }
+}

@@ -1,0 +1,71 @@
+//! Terminal output: exit statuses, diagnostics, errors and summaries on stderr.
+
+use std::io::{IsTerminal, Write};
+
+use rules_dsl::{Diagnostic, SourceFile};
+
+/// The process exit status, as `cli.md` defines it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Everything worked.
+    Success = 0,
+    /// The work ran and found failures.
+    Failure = 1,
+    /// The input could not be used.
+    Error = 2,
+}
+
+/// Whether to color stderr: a terminal, and `NO_COLOR` unset.
+pub fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Prints diagnostics for a source file, then a one-line count.
+pub fn diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let text = rules_dsl::diagnostics::render(diagnostics, source, color());
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let mut summary = Vec::new();
+    if errors > 0 {
+        summary.push(plural(errors, "error"));
+    }
+    if warnings > 0 {
+        summary.push(plural(warnings, "warning"));
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(stderr, "{text}");
+    let _ = writeln!(stderr, "{}: {}", source.name(), summary.join(", "));
+}
+
+/// Prints an error that is not tied to a position in a file.
+pub fn error(error: &anyhow::Error) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {error:#}");
+}
+
+/// Prints a line of human output.
+pub fn note(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// `12,345`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! Small writers for JavaScript source text: string literals, regular expressions for path
+//! patterns, and target expressions.
+
+use rules_dsl::ir::{Case, PathPattern, Piece, Segment, Settings, Slash, Target};
+
+/// A double-quoted JavaScript string literal holding exactly `text`. The literal is pure
+/// ASCII: quotes, backslashes, control characters and everything outside ASCII (U+2028
+/// included) are escaped, so no user string can end the literal or the line.
+pub fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for unit in text.encode_utf16() {
+        match unit {
+            0x22 => out.push_str("\\\""),
+            0x5c => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(unit as u8 as char),
+            _ => out.push_str(&format!("\\u{unit:04x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Escapes regular-expression syntax in canonical (ASCII) path text.
+fn regex_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A regular-expression literal that matches canonical request paths exactly as
+/// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat.
+pub fn path_regex(pattern: &PathPattern, settings: &Settings) -> String {
+    let mut re = String::from("/^");
+    for segment in &pattern.segments {
+        re.push_str("\\/");
+        match segment {
+            Segment::Literal(text) => re.push_str(&regex_text(text)),
+            Segment::Param(_) => re.push_str("([^\\/]+)"),
+        }
+    }
+    if pattern.splat {
+        re.push_str("(?:\\/(.*))?");
+    } else if settings.slash == Slash::Fold {
+        re.push_str("\\/?");
+    } else if pattern.trailing_slash {
+        re.push_str("\\/");
+    }
+    re.push_str("$/");
+    if settings.case == Case::Insensitive {
+        re.push('i');
+    }
+    re
+}
+
+/// A regular expression matching `prefix` on segment boundaries, capturing the rest (`/x`).
+pub fn prefix_regex(prefix: &str, settings: &Settings) -> String {
+    let mut re = format!("/^{}(\\/.*)?$/", regex_text(prefix));
+    if settings.case == Case::Insensitive {
+        re.push('i');
+    }
+    re
+}
+
+/// An expression for a target: literal pieces and `m[i]` captures joined with `+`.
+///
+/// The splat (the capture at `splat_index`, undefined when absent) is guarded with `|| ""`.
+/// A target that starts with slashes directly followed by a capture goes through `collapse()`,
+/// so that a captured `/evil.com` cannot turn `/:splat` into `//evil.com`.
+pub fn target(target: &Target, splat_index: Option<usize>) -> String {
+    let expr = concat(target, splat_index);
+    let lead = match target.pieces.as_slice() {
+        [Piece::Text(text), Piece::Capture(_), ..] => text.chars().all(|c| c == '/' || c == '\\'),
+        [Piece::Capture(_), ..] => true,
+        _ => false,
+    };
+    if lead { format!("collapse({expr})") } else { expr }
+}
+
+fn concat(target: &Target, splat_index: Option<usize>) -> String {
+    let parts: Vec<String> = target
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => string(text),
+            Piece::Capture(index) if Some(*index) == splat_index => format!("(m[{}] || \"\")", index + 1),
+            Piece::Capture(index) => format!("m[{}]", index + 1),
+        })
+        .collect();
+    parts.join(" + ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_ascii_and_closed() {
+        assert_eq!(string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(string("\u{2028}é😀</script>${x}"), r#""\u2028\u00e9\ud83d\ude00</script>${x}""#);
+    }
+}

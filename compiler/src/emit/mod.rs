@@ -1,0 +1,358 @@
+//! JavaScript generation: the viewer-request and viewer-response functions as readable source,
+//! before minification. `prelude.js` holds the helpers; this module writes the handlers.
+
+pub mod js;
+
+use std::fmt::Write as _;
+
+use rules_dsl::ir::{Action, Case, Condition, HeaderOp, HeaderRule, Matcher, Route, Rules, Settings, Slash};
+
+use crate::kvs::{REDIRECT_OPS, REDIRECT_STATUSES, RESPOND_OP, REWRITE_OP};
+use crate::plan::Plan;
+
+/// The helpers, prepended to every function.
+pub const PRELUDE: &str = include_str!("prelude.js");
+
+/// Stands for the KVS namespace until the code it depends on is known (see `kvs.rs`).
+pub const NAMESPACE_PLACEHOLDER: &str = "@namespace@";
+
+/// How a function reaches its KVS buckets.
+#[derive(Clone, Copy, Debug)]
+pub struct Store {
+    /// The bucket count.
+    pub buckets: u32,
+}
+
+/// Source of the viewer-request function. `store` is `None` when no route lives in the KVS.
+pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, with_response: bool) -> String {
+    let settings = &rules.settings;
+    let mut body = Body::default();
+    let uses_host = plan.code_routes.iter().any(|r| r.matcher.host.is_some())
+        || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
+    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = norm(uri), m, v, w, x;");
+    let exact_tests = plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
+    if store.is_some() || exact_tests.into_iter().any(|m| m.path.is_exact()) {
+        body.line(&format!("var k = {};", key_expr("n", settings)));
+    }
+    if uses_host {
+        body.line("var host = header(headers, \"host\").toLowerCase();");
+    }
+
+    // Step 1: the first redirect, rewrite or respond rule that matches. Exact rules in the KVS
+    // first (placement guarantees no earlier code rule could match them), then code rules.
+    // Code rules that come before the first KVS rule in the file are tried before the KVS,
+    // the others after it.
+    let code = |route: &&Route| (route_condition(route, settings), route_action(route));
+    let (before, after) = plan.code_routes.split_at(plan.kvs_after);
+    let before: Vec<(String, String)> = before.iter().map(code).collect();
+    let mut from_kvs: Vec<(String, String)> = Vec::new();
+    if store.is_some() {
+        from_kvs.push(("v".to_string(), kvs_route_action(plan)));
+    }
+    from_kvs.extend(after.iter().map(code));
+    match store {
+        None => body.if_chain(&[before, from_kvs].concat(), None),
+        Some(store) if before.is_empty() => {
+            lookup(&mut body, settings, store);
+            body.if_chain(&from_kvs, None);
+        }
+        Some(store) => {
+            // The KVS is read only when no earlier code rule answered.
+            body.if_chain(&before, None);
+            body.line("else {");
+            lookup(&mut body, settings, store);
+            body.if_chain(&from_kvs, None);
+            body.line("}");
+        }
+    }
+
+    // Step 2 and 3: prefix-strip on the URI step 1 left, else index.
+    let has_rewrite = plan.code_routes.iter().chain(plan.kvs_routes.values()).any(|r| matches!(r.action, Action::Rewrite { .. }));
+    let changes_uri = has_rewrite || !rules.prefix_strips.is_empty() || settings.index.is_some();
+    if changes_uri {
+        let base = if has_rewrite { "w ? rewrite(request, w) : " } else { "" };
+        let mut fallback = String::new();
+        if has_rewrite {
+            fallback.push_str("if (!w) x = uri; ");
+        } else {
+            fallback.push_str("x = uri; ");
+        }
+        if let Some(index) = &settings.index {
+            let _ = write!(fallback, "if (x.endsWith(\"/\")) x += {};", js::string(index));
+        }
+        if rules.prefix_strips.is_empty() {
+            body.line(&format!("x = {base}uri;"));
+            if let Some(index) = &settings.index {
+                body.line(&format!("if (x.endsWith(\"/\")) x += {};", js::string(index)));
+            }
+        } else {
+            body.line(&format!("x = {base}n;"));
+            let strips: Vec<(String, String)> = rules
+                .prefix_strips
+                .iter()
+                .map(|strip| {
+                    let mut action = "x = m[1] || \"/\";".to_string();
+                    if let Some(id) = &strip.origin_id {
+                        let _ = write!(action, " cf.selectRequestOriginById({});", js::string(id));
+                    }
+                    (format!("m = {}.exec(x)", js::prefix_regex(&strip.prefix, settings)), action)
+                })
+                .collect();
+            body.if_chain(&strips, Some(fallback.trim_end()));
+        }
+        body.line("request.uri = x;");
+    }
+
+    // Step 4: request headers, matched against the path the viewer asked for.
+    for rule in &rules.request_headers {
+        let statements: Vec<String> = rule.ops.iter().map(|op| set_header("headers", op)).collect();
+        body.line(&format!("if ({}) {{ {} }}", matcher_test(&rule.matcher, settings), statements.join(" ")));
+    }
+
+    // Tell the viewer-response function which path the viewer asked for, when it changed.
+    if with_response {
+        body.line("delete headers[\"x-hedge-path\"];");
+        if changes_uri {
+            body.line("if (x != uri) headers[\"x-hedge-path\"] = { value: uri };");
+        }
+    }
+    body.line("return request;");
+    let targets = || {
+        plan.code_routes.iter().chain(plan.kvs_routes.values()).filter_map(|r| match &r.action {
+            Action::Redirect { target, keep_query: true, .. } => Some(target.instantiate(&[])),
+            _ => None,
+        })
+    };
+    let constants = [
+        ("TARGET_QUERY", targets().any(|t| t.contains('?'))),
+        ("TARGET_FRAGMENT", targets().any(|t| t.contains('#'))),
+    ];
+    assemble(store.is_some() || rules.prefix_strips.iter().any(|s| s.origin_id.is_some()), &constants, &body)
+}
+
+/// Source of the viewer-response function. `store` is `None` when no header rule lives in the KVS.
+pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -> String {
+    let settings = &rules.settings;
+    let mut body = Body::default();
+    body.line("var request = event.request, response = event.response, headers = response.headers, p = request.headers[\"x-hedge-path\"];");
+    body.line("var n = norm(p ? p.value : request.uri), m, v, a, c, o, j, ops = {};");
+    if store.is_some() || plan.code_headers.iter().any(|(_, r)| r.matcher.path.is_exact()) {
+        body.line(&format!("var k = {};", key_expr("n", settings)));
+    }
+    if plan.code_headers.iter().any(|(_, r)| r.matcher.host.is_some()) {
+        body.line("var host = header(request.headers, \"host\").toLowerCase();");
+    }
+    match store {
+        None => {
+            for (_, rule) in &plan.code_headers {
+                header_rule(&mut body, rule, settings, |op| set_header("headers", op));
+            }
+        }
+        Some(store) => {
+            for (position, rule) in &plan.code_headers {
+                header_rule(&mut body, rule, settings, |op| match op {
+                    HeaderOp::Set { name, value } => format!("put(ops, {position}, {}, {});", js::string(name), js::string(value)),
+                    HeaderOp::Remove { name } => format!("put(ops, {position}, {}, null);", js::string(name)),
+                });
+            }
+            lookup(&mut body, settings, store);
+            body.line("if (v) for (i = 0, a = v.split(\"\\t\"); i < a.length; i++) {");
+            body.line("  c = a[i].indexOf(\",\"); o = a[i].slice(c + 1); j = o.indexOf(\":\");");
+            body.line("  put(ops, parseInt(a[i].slice(0, c), 36), j < 0 ? o.slice(1) : o.slice(0, j), j < 0 ? null : o.slice(j + 1));");
+            body.line("}");
+            body.line("apply(headers, ops);");
+        }
+    }
+    body.line("return response;");
+    assemble(store.is_some(), &[], &body)
+}
+
+/// Sets `v` to the value of key `k`'s line, or "" (see `kvs.rs`): hash, one read, search.
+/// Written inline, not as a helper: the minifier would otherwise inline an async helper as an
+/// async function expression, which CloudFront rejects.
+fn lookup(body: &mut Body, settings: &Settings, store: Store) {
+    body.line("for (var hash = 2166136261, i = 0; i < k.length; i++) hash = Math.imul(hash ^ k.charCodeAt(i), 16777619);");
+    body.line("try {");
+    body.line(&format!(
+        "  v = await {}.get({} + (hash >>> 0) % {});",
+        store_expr(settings),
+        js::string(NAMESPACE_PLACEHOLDER),
+        store.buckets
+    ));
+    body.line("  i = v.indexOf(\"\\x7f\" + k + \" \");");
+    body.line("  v = i < 0 ? \"\" : v.slice(i + k.length + 2, v.indexOf(\"\\x7f\", i + 1));");
+    body.line("} catch (e) {");
+    body.line("  v = \"\";");
+    body.line("}");
+}
+
+fn header_rule(body: &mut Body, rule: &HeaderRule, settings: &Settings, op: impl Fn(&HeaderOp) -> String) {
+    let statements: Vec<String> = rule.ops.iter().map(op).collect();
+    body.line(&format!("if ({}) {{ {} }}", matcher_test(&rule.matcher, settings), statements.join(" ")));
+}
+
+/// The whole function: the import, compile-time constants, the helpers and the handler.
+fn assemble(imports_cf: bool, constants: &[(&str, bool)], body: &Body) -> String {
+    let mut out = String::new();
+    if imports_cf {
+        out.push_str("import cf from 'cloudfront';\n");
+    }
+    for (name, value) in constants {
+        let _ = writeln!(out, "var {name} = {value};");
+    }
+    out.push_str(PRELUDE);
+    out.push_str("\nasync function handler(event) {\n");
+    out.push_str(&body.text);
+    out.push_str("}\n");
+    out
+}
+
+fn store_expr(settings: &Settings) -> String {
+    match &settings.kvs_id {
+        Some(id) => format!("cf.kvs({})", js::string(id)),
+        None => "cf.kvs()".to_string(),
+    }
+}
+
+/// The lookup key of a canonical path held in `var` (see `pattern::lookup_key`).
+fn key_expr(var: &str, settings: &Settings) -> String {
+    let mut expr = var.to_string();
+    if settings.slash == Slash::Fold {
+        expr.push_str(".replace(/(.)\\/$/, \"$1\")");
+    }
+    if settings.case == Case::Insensitive {
+        expr.push_str(".toLowerCase()");
+    }
+    expr
+}
+
+/// The statements for a KVS hit; only the kinds of action present in the store are decoded.
+fn kvs_route_action(plan: &Plan<'_>) -> String {
+    let has = |f: fn(&Action) -> bool| plan.kvs_routes.values().any(|r| f(&r.action));
+    let mut out = String::new();
+    if has(|a| matches!(a, Action::Respond { .. })) {
+        let _ = write!(out, "if (v[0] == \"{RESPOND_OP}\") return respond(+v.slice(1, 4), v.slice(4)); ");
+    }
+    if has(|a| matches!(a, Action::Redirect { .. })) {
+        let statuses: Vec<String> = REDIRECT_STATUSES.iter().map(u16::to_string).collect();
+        let _ = write!(
+            out,
+            "m = \"{REDIRECT_OPS}\".indexOf(v[0]); if (m >= 0) return redirect([{}][m >> 1], resolve(v, k), m & 1, request); ",
+            statuses.join(", ")
+        );
+    }
+    if has(|a| matches!(a, Action::Rewrite { .. })) {
+        let _ = write!(out, "if (v[0] == \"{REWRITE_OP}\") w = resolve(v, k);");
+    }
+    out.trim_end().to_string()
+}
+
+fn route_action(route: &Route) -> String {
+    let splat = route.matcher.path.splat.then(|| route.matcher.path.capture_names().len() - 1);
+    match &route.action {
+        Action::Redirect { status, target, keep_query } => {
+            format!("return redirect({status}, {}, {}, request);", js::target(target, splat), u8::from(*keep_query))
+        }
+        Action::Rewrite { target } => format!("w = {};", js::target(target, splat)),
+        Action::Respond { status, body } => match body {
+            Some(body) => format!("return respond({status}, {});", js::string(body)),
+            None => format!("return respond({status});"),
+        },
+    }
+}
+
+fn uses_captures(route: &Route) -> bool {
+    match &route.action {
+        Action::Redirect { target, .. } | Action::Rewrite { target } => target.as_literal().is_none(),
+        Action::Respond { .. } => false,
+    }
+}
+
+fn route_condition(route: &Route, settings: &Settings) -> String {
+    let mut parts = Vec::new();
+    if let Some(host) = &route.matcher.host {
+        parts.push(format!("host == {}", js::string(host)));
+    }
+    parts.push(path_test(&route.matcher, settings, uses_captures(route)));
+    parts.extend(route.matcher.conditions.iter().map(condition));
+    parts.join(" && ")
+}
+
+/// Host and path test for a header rule (no captures needed).
+fn matcher_test(matcher: &Matcher, settings: &Settings) -> String {
+    let mut parts = Vec::new();
+    if let Some(host) = &matcher.host {
+        parts.push(format!("host == {}", js::string(host)));
+    }
+    parts.push(path_test(matcher, settings, false));
+    parts.join(" && ")
+}
+
+fn path_test(matcher: &Matcher, settings: &Settings, capture: bool) -> String {
+    if let Some(literal) = matcher.path.literal_path() {
+        return format!("k == {}", js::string(&rules_dsl::pattern::lookup_key(&literal, settings)));
+    }
+    let regex = js::path_regex(&matcher.path, settings);
+    if capture { format!("(m = {regex}.exec(n))") } else { format!("{regex}.test(n)") }
+}
+
+fn one_of(value: &str, list: &[String]) -> String {
+    match list {
+        [one] => format!("{value} == {}", js::string(one)),
+        _ => {
+            let items: Vec<String> = list.iter().map(|s| js::string(s)).collect();
+            format!("[{}].indexOf({value}) >= 0", items.join(", "))
+        }
+    }
+}
+
+fn condition(condition: &Condition) -> String {
+    match condition {
+        Condition::Country(codes) => one_of("header(headers, \"cloudfront-viewer-country\")", codes),
+        Condition::Language(tags) => one_of("language(headers)", tags),
+        Condition::Cookie { name, value: None } => format!("cookie(request, {}) != null", js::string(name)),
+        Condition::Cookie { name, value: Some(value) } => {
+            format!("cookie(request, {}) == {}", js::string(name), js::string(value))
+        }
+        Condition::Query { key, value: None } => format!("param(request, {}) != null", js::string(key)),
+        Condition::Query { key, value: Some(value) } => {
+            format!("param(request, {}) == {}", js::string(key), js::string(value))
+        }
+    }
+}
+
+fn set_header(object: &str, op: &HeaderOp) -> String {
+    match op {
+        HeaderOp::Set { name, value } => format!("{object}[{}] = {{ value: {} }};", js::string(name), js::string(value)),
+        HeaderOp::Remove { name } => format!("delete {object}[{}];", js::string(name)),
+    }
+}
+
+/// The handler's body, one statement per line.
+#[derive(Default)]
+struct Body {
+    text: String,
+}
+
+impl Body {
+    fn line(&mut self, line: &str) {
+        self.text.push_str("  ");
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    /// `if (c1) a1 else if (c2) a2 ... [else fallback]`.
+    fn if_chain(&mut self, branches: &[(String, String)], fallback: Option<&str>) {
+        for (i, (condition, action)) in branches.iter().enumerate() {
+            let keyword = if i == 0 { "if" } else { "else if" };
+            self.line(&format!("{keyword} ({condition}) {{ {action} }}"));
+        }
+        if let Some(fallback) = fallback {
+            if branches.is_empty() {
+                self.line(fallback);
+            } else {
+                self.line(&format!("else {{ {fallback} }}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+// Helpers shared by the generated functions. The compiler appends the handler; the minifier
+// drops every helper the handler does not use. Constants in CAPITALS are filled in by the
+// compiler (emit/mod.rs). Only syntax and built-ins of cloudfront-js-2.0 may be used here:
+// the syntax gate checks the final output.
+
+// Canonical percent-encoding (rules-dsl pattern::canonical_path): encode what is outside
+// `!`..`~`, decode escapes of unreserved characters, upper-case the other escapes.
+function norm(u) {
+  try {
+    return u.replace(/[^!-~]+/g, encodeURIComponent).replace(/%[0-9a-fA-F]{2}/g, function (m) {
+      var c = String.fromCharCode(parseInt(m.slice(1), 16));
+      return /[\w.~-]/.test(c) ? c : m.toUpperCase();
+    });
+  } catch (e) {
+    return u;
+  }
+}
+
+// A target stored relative to its key (compiler kvs.rs `relative`).
+function resolve(value, key) {
+  return key.slice(0, value.charCodeAt(1) - 48) + value.slice(3) + key.slice(key.length - value.charCodeAt(2) + 48);
+}
+
+// A redirect response, with the request's query string when `keep` is set. TARGET_QUERY and
+// TARGET_FRAGMENT say whether any target has a query string or a fragment; the minifier drops
+// the branches that cannot happen.
+function redirect(status, target, keep, request) {
+  var query = keep && request.rawQueryString();
+  if (query) {
+    if (TARGET_FRAGMENT) {
+      target = target.replace(/(#.*)?$/, function (fragment) {
+        return (target.split("#")[0].indexOf("?") < 0 ? "?" : "&") + query + fragment;
+      });
+    } else {
+      target += (TARGET_QUERY && target.indexOf("?") >= 0 ? "&" : "?") + query;
+    }
+  }
+  return { statusCode: status, headers: { location: { value: target } } };
+}
+
+// A substitution can never make a path target protocol-relative: leading slashes and
+// backslashes collapse to one. Used for targets that start with slashes and a placeholder.
+function collapse(target) {
+  return target.replace(/^[\/\\]+/, "/");
+}
+
+// A generated response with an optional text body.
+function respond(status, body) {
+  return body ? { statusCode: status, body: body } : { statusCode: status };
+}
+
+// Applies a rewrite target: its query string goes before the request's; returns the path.
+function rewrite(request, target) {
+  var i = target.indexOf("?"), query;
+  if (i >= 0) {
+    query = request.rawQueryString();
+    request.querystring = target.slice(i + 1) + (query ? "&" + query : "");
+    target = target.slice(0, i);
+  }
+  return target;
+}
+
+// A header's value, or "".
+function header(headers, name) {
+  return headers[name] ? headers[name].value : "";
+}
+
+// The primary tag of the first accept-language entry.
+function language(headers) {
+  return header(headers, "accept-language").split(",")[0].split(";")[0].split("-")[0].trim().toLowerCase();
+}
+
+// A query parameter's value in canonical encoding, or undefined when absent.
+function param(request, key) {
+  var p = request.querystring[key];
+  return p && norm(p.value);
+}
+
+// A cookie's value, or undefined when absent.
+function cookie(request, name) {
+  var c = request.cookies[name];
+  return c && c.value;
+}
+
+// Records a header operation at rule position `at`, unless a later rule already decided it;
+// of two operations at the same position, the one recorded last wins.
+function put(ops, at, name, value) {
+  if (!ops[name] || ops[name][0] <= at) ops[name] = [at, value];
+}
+
+// Applies recorded header operations: a null value removes the header.
+function apply(headers, ops) {
+  for (var name in ops) {
+    if (ops[name][1] == null) delete headers[name];
+    else headers[name] = { value: ops[name][1] };
+  }
+}
