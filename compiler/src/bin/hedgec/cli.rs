@@ -1,8 +1,8 @@
 //! The command line: every command, flag and its help text.
 
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
-use clap::{Args, Parser, Subcommand};
+use crate::commands;
 
 /// Compile, run and test CloudFront Functions from hedge rules.
 ///
@@ -30,27 +30,7 @@ pub enum Command {
     /// warnings). The same input always gives byte-identical files.
     ///
     /// Example: hedgec compile site.hedge -o dist
-    Compile(CompileArgs),
-}
-
-/// `hedgec compile`.
-#[derive(Debug, Args)]
-pub struct CompileArgs {
-    /// The rules file (conventionally site.hedge).
-    #[arg(value_name = "RULES")]
-    pub rules: PathBuf,
-
-    /// The output directory; created if missing.
-    #[arg(short = 'o', long = "out-dir", value_name = "DIR", default_value = "dist")]
-    pub out_dir: PathBuf,
-
-    /// Write readable, unminified functions (same behaviour, larger files) for reading the output.
-    #[arg(long)]
-    pub pretty: bool,
-
-    /// Fail when a function is over this many bytes.
-    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES)]
-    pub max_bytes: usize,
+    Compile(commands::compile::CompileArgs),
 }
 
 #[cfg(test)]

@@ -1,13 +1,34 @@
 //! `hedgec compile`: rules in, functions, KVS data and a report out.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use clap::Args;
 use rules_dsl::{Code, SourceFile};
 
-use crate::cli::CompileArgs;
 use crate::ui::{self, Status};
+
+/// `hedgec compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The rules file (conventionally site.hedge).
+    #[arg(value_name = "RULES")]
+    pub rules: PathBuf,
+
+    /// The output directory; created if missing.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR", default_value = "dist")]
+    pub out_dir: PathBuf,
+
+    /// Write readable, unminified functions (same behaviour, larger files) for reading the output.
+    #[arg(long)]
+    pub pretty: bool,
+
+    /// Fail when a function is over this many bytes.
+    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES)]
+    pub max_bytes: usize,
+}
+
 
 /// A compiled rules file, with its source for diagnostics.
 pub struct Compiled {

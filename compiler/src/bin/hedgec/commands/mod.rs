@@ -1,6 +1,6 @@
 //! One module per command; each turns parsed arguments into calls to the library crates.
 
-mod compile;
+pub mod compile;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Status;
