@@ -130,7 +130,9 @@ pub fn parse(text: &str, base: &Path) -> Result<CaseFile, CaseFileError> {
         let (line, col) = position(text, span.start);
         let at = |offset: usize, message: String| CaseFileError { message, position: Some(position(text, offset)) };
         let raw = spanned.into_inner();
-        let sources = usize::from(raw.request.is_some()) + usize::from(raw.event.is_some()) + usize::from(raw.event_file.is_some());
+        let sources = usize::from(raw.request.is_some())
+            + usize::from(raw.event.is_some())
+            + usize::from(raw.event_file.is_some());
         if sources != 1 {
             return Err(CaseFileError {
                 message: "a case needs exactly one of `request`, `event` and `event_file`".into(),
@@ -159,7 +161,9 @@ pub fn parse(text: &str, base: &Path) -> Result<CaseFile, CaseFileError> {
             check_event(&event).map_err(|m| at(offset, m))?;
             (Invocation::from_event(event), name)
         };
-        let origin = raw.origin.map_or_else(OriginResponse::default, |o| OriginResponse { status: o.status, headers: o.headers });
+        let origin = raw
+            .origin
+            .map_or_else(OriginResponse::default, |o| OriginResponse { status: o.status, headers: o.headers });
         cases.push(Case { name: raw.name.unwrap_or(default_name), line, invocation, origin, expect: raw.expect });
     }
     Ok(CaseFile { rules: raw.rules, cases })

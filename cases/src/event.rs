@@ -36,7 +36,9 @@ impl RequestSpec {
         let (method, url) = if first.starts_with('/') || first.contains("://") {
             ("GET".to_string(), first)
         } else {
-            let url = words.next().ok_or_else(|| format!("no URL after {first}; write e.g. {first} https://example.com/a"))?;
+            let url = words
+                .next()
+                .ok_or_else(|| format!("no URL after {first}; write e.g. {first} https://example.com/a"))?;
             (first.to_ascii_uppercase(), url)
         };
         if let Some(extra) = words.next() {
@@ -76,7 +78,8 @@ impl RequestSpec {
         if let Some(country) = &self.country {
             headers.insert("cloudfront-viewer-country".into(), json!({ "value": country }));
         }
-        let cookies: Map<String, Value> = self.cookies.iter().map(|(k, v)| (k.clone(), json!({ "value": v }))).collect();
+        let cookies: Map<String, Value> =
+            self.cookies.iter().map(|(k, v)| (k.clone(), json!({ "value": v }))).collect();
         let event = json!({
             "version": "1.0",
             "context": {
@@ -107,7 +110,11 @@ pub fn parse_query(query: &str) -> Value {
         match fields.get_mut(name) {
             Some(field) => {
                 let first = field["value"].clone();
-                let multi = field.as_object_mut().expect("object").entry("multiValue").or_insert_with(|| json!([{ "value": first }]));
+                let multi = field
+                    .as_object_mut()
+                    .expect("object")
+                    .entry("multiValue")
+                    .or_insert_with(|| json!([{ "value": first }]));
                 multi.as_array_mut().expect("array").push(json!({ "value": value }));
             }
             None => {
@@ -161,11 +168,17 @@ impl Invocation {
 }
 
 /// The viewer-response event for a request that reached the origin and the origin's response.
-pub fn response_event(request_event: &Value, request: &Value, status: u16, headers: &BTreeMap<String, String>) -> Invocation {
+pub fn response_event(
+    request_event: &Value,
+    request: &Value,
+    status: u16,
+    headers: &BTreeMap<String, String>,
+) -> Invocation {
     let mut event = request_event.clone();
     event["context"]["eventType"] = json!("viewer-response");
     event["request"] = request.clone();
-    let header_map: Map<String, Value> = headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), json!({ "value": v }))).collect();
+    let header_map: Map<String, Value> =
+        headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), json!({ "value": v }))).collect();
     event["response"] = json!({
         "statusCode": status,
         "statusDescription": reason(status),
@@ -208,7 +221,10 @@ mod tests {
     #[test]
     fn shorthand_requests() {
         let spec = RequestSpec::parse("GET https://Example.com/a%20b?x=1&x=2&y").unwrap();
-        assert_eq!((spec.host.as_str(), spec.path.as_str(), spec.query.as_deref()), ("example.com", "/a%20b", Some("x=1&x=2&y")));
+        assert_eq!(
+            (spec.host.as_str(), spec.path.as_str(), spec.query.as_deref()),
+            ("example.com", "/a%20b", Some("x=1&x=2&y"))
+        );
         let event = spec.event().event;
         assert_eq!(event["request"]["querystring"]["x"]["multiValue"][1]["value"], "2");
         assert_eq!(query_string(&event["request"]["querystring"]), "x=1&x=2&y");

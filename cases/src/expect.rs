@@ -142,15 +142,17 @@ pub fn check(expect: &Expect, trace: &Trace) -> Vec<Mismatch> {
         }
     }
     if let Some(body) = &expect.body {
-        let got = response.and_then(|r| r.get("body")).and_then(|b| b.as_str().or_else(|| b.get("data").and_then(Value::as_str)));
+        let got = response
+            .and_then(|r| r.get("body"))
+            .and_then(|b| b.as_str().or_else(|| b.get("data").and_then(Value::as_str)));
         if got != Some(body.as_str()) {
             mismatch("body", format!("{body:?}"), quoted(got));
         }
     }
-    if let Some(max) = expect.max_kvs_reads {
-        if trace.kvs_reads() > max {
-            mismatch("kvs reads", format!("at most {max}"), trace.kvs_reads().to_string());
-        }
+    if let Some(max) = expect.max_kvs_reads
+        && trace.kvs_reads() > max
+    {
+        mismatch("kvs reads", format!("at most {max}"), trace.kvs_reads().to_string());
     }
     out
 }

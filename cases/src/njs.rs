@@ -88,7 +88,12 @@ impl Default for Njs {
 impl Njs {
     /// Whether the binary runs here.
     pub fn available(&self) -> bool {
-        Command::new(&self.program).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        Command::new(&self.program)
+            .arg("-v")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     }
 }
 
@@ -115,7 +120,12 @@ impl Engine for Njs {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| EngineError(format!("cannot start {}: {e} (install it with `apt-get install njs`)", self.program.display())))?;
+            .map_err(|e| {
+                EngineError(format!(
+                    "cannot start {}: {e} (install it with `apt-get install njs`)",
+                    self.program.display()
+                ))
+            })?;
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
         let out_thread = std::thread::spawn(move || {

@@ -106,7 +106,10 @@ pub fn simulate(
                         ResponseEventRequest::AsForwarded => forwarded.clone(),
                         ResponseEventRequest::AsReceived => invocation.event["request"].clone(),
                     };
-                    pending.push((index, event::response_event(&invocation.event, &shown_request, origin.status, &origin.headers)));
+                    pending.push((
+                        index,
+                        event::response_event(&invocation.event, &shown_request, origin.status, &origin.headers),
+                    ));
                 }
                 _ => trace.viewer_response = Some(origin_response),
             }

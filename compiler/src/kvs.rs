@@ -317,8 +317,14 @@ mod tests {
 
     #[test]
     fn packing_is_deterministic_and_findable() {
-        let lines: BTreeMap<String, String> =
-            (0..5000).map(|i| (format!("/base/some-{i}"), format!("a{}", relative(&format!("/base/some-{i}"), &format!("/base/another-{i}"))))).collect();
+        let lines: BTreeMap<String, String> = (0..5000)
+            .map(|i| {
+                (
+                    format!("/base/some-{i}"),
+                    format!("a{}", relative(&format!("/base/some-{i}"), &format!("/base/another-{i}"))),
+                )
+            })
+            .collect();
         let a = pack("rabc", &lines).unwrap();
         let b = pack("rabc", &lines).unwrap();
         assert_eq!(a.entries, b.entries);

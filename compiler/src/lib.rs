@@ -97,11 +97,8 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     let plan = plan::plan(rules);
     let mut diagnostics = Vec::new();
 
-    let route_lines: BTreeMap<String, String> = plan
-        .kvs_routes
-        .iter()
-        .map(|(key, route)| (key.clone(), route_value(&route.action).encode(key)))
-        .collect();
+    let route_lines: BTreeMap<String, String> =
+        plan.kvs_routes.iter().map(|(key, route)| (key.clone(), route_value(&route.action).encode(key))).collect();
     let header_lines: BTreeMap<String, String> =
         plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
 
@@ -143,9 +140,16 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     let kvs_bytes: usize = entries.iter().map(kvs::Entry::bytes).sum();
     if kvs_bytes > kvs::MAX_STORE_BYTES {
         diagnostics.push(
-            Diagnostic::new(Code::KvsStoreTooLarge, rules_dsl::Span::default(), format!("the KVS data needs {kvs_bytes} bytes"))
-                .with_label("over the store limit")
-                .with_help(format!("a KeyValueStore holds at most {} bytes; move rules to patterns or split the site", kvs::MAX_STORE_BYTES)),
+            Diagnostic::new(
+                Code::KvsStoreTooLarge,
+                rules_dsl::Span::default(),
+                format!("the KVS data needs {kvs_bytes} bytes"),
+            )
+            .with_label("over the store limit")
+            .with_help(format!(
+                "a KeyValueStore holds at most {} bytes; move rules to patterns or split the site",
+                kvs::MAX_STORE_BYTES
+            )),
         );
     }
     for (name, side) in [("viewer-request.js", Some(&request)), ("viewer-response.js", response.as_ref())] {
@@ -162,12 +166,14 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
         }
     }
 
-    let request_store = request.buckets.as_ref().map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
+    let request_store =
+        request.buckets.as_ref().map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
     let response_store = response
         .as_ref()
         .and_then(|r| r.buckets.as_ref())
         .map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
-    let report = report::Report::new(rules, &plan, &request.code, response.as_ref().map(|r| r.code.as_str()), &entries, options);
+    let report =
+        report::Report::new(rules, &plan, &request.code, response.as_ref().map(|r| r.code.as_str()), &entries, options);
     Ok(CompileReturn {
         request: request.code,
         response: response.map(|r| r.code),
@@ -242,13 +248,13 @@ fn build_side(
 
 fn route_value(action: &Action) -> kvs::RouteValue<'_> {
     match action {
-        Action::Redirect { status, target, keep_query } => kvs::RouteValue::Redirect {
-            status: *status,
-            target: target_text(target),
-            keep_query: *keep_query,
-        },
+        Action::Redirect { status, target, keep_query } => {
+            kvs::RouteValue::Redirect { status: *status, target: target_text(target), keep_query: *keep_query }
+        }
         Action::Rewrite { target } => kvs::RouteValue::Rewrite { target: target_text(target) },
-        Action::Respond { status, body } => kvs::RouteValue::Respond { status: *status, body: body.as_deref().unwrap_or("") },
+        Action::Respond { status, body } => {
+            kvs::RouteValue::Respond { status: *status, body: body.as_deref().unwrap_or("") }
+        }
     }
 }
 

@@ -3,7 +3,10 @@
 
 use swc_common::{FileName, GLOBALS, Globals, Mark, SourceMap, comments::SingleThreadedComments, sync::Lrc};
 use swc_ecma_ast::{EsVersion, Program};
-use swc_ecma_codegen::{Config, Emitter, text_writer::{JsWriter, omit_trailing_semi}};
+use swc_ecma_codegen::{
+    Config, Emitter,
+    text_writer::{JsWriter, omit_trailing_semi},
+};
 use swc_ecma_minifier::optimize;
 use swc_ecma_minifier::option::{CompressOptions, ExtraOptions, MangleOptions, MinifyOptions};
 use swc_ecma_parser::{EsSyntax, Syntax, parse_file_as_module};
@@ -22,8 +25,9 @@ pub fn minify(source: &str, pretty: bool) -> Result<String, String> {
         let fm = cm.new_source_file(FileName::Custom("function.js".into()).into(), source.to_string());
         let comments = SingleThreadedComments::default();
         let mut errors = Vec::new();
-        let module = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::Es2022, Some(&comments), &mut errors)
-            .map_err(|e| format!("generated code does not parse: {}", e.kind().msg()))?;
+        let module =
+            parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::Es2022, Some(&comments), &mut errors)
+                .map_err(|e| format!("generated code does not parse: {}", e.kind().msg()))?;
         if let Some(error) = errors.first() {
             return Err(format!("generated code does not parse: {}", error.kind().msg()));
         }

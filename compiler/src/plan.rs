@@ -46,7 +46,9 @@ pub fn plan(rules: &Rules) -> Plan<'_> {
             .is_unconditional_exact()
             .then(|| route.matcher.path.literal_path().expect("exact"))
             .filter(|literal| {
-                plan.code_routes[before_kvs..].iter().all(|earlier| matcher.path(&earlier.matcher.path, literal).is_none())
+                plan.code_routes[before_kvs..]
+                    .iter()
+                    .all(|earlier| matcher.path(&earlier.matcher.path, literal).is_none())
             })
             .filter(|_| fits_a_line(&route.action))
             .map(|literal| pattern::lookup_key(&literal, settings));

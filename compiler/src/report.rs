@@ -4,9 +4,9 @@ use serde::Serialize;
 
 use rules_dsl::ir::Rules;
 
+use crate::CompileOptions;
 use crate::kvs::{self, Entry};
 use crate::plan::Plan;
-use crate::CompileOptions;
 
 /// The report. Field names are the contract of `report.json` (see `docs/cli.md`).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -96,7 +96,14 @@ pub struct WarningReport {
 
 impl Report {
     /// Measures a compilation.
-    pub fn new(rules: &Rules, plan: &Plan<'_>, request: &str, response: Option<&str>, entries: &[Entry], options: &CompileOptions) -> Report {
+    pub fn new(
+        rules: &Rules,
+        plan: &Plan<'_>,
+        request: &str,
+        response: Option<&str>,
+        entries: &[Entry],
+        options: &CompileOptions,
+    ) -> Report {
         let request_reads = u32::from(!plan.kvs_routes.is_empty());
         let response_reads = u32::from(!plan.kvs_headers.is_empty());
         let mut functions = vec![FunctionReport {

@@ -22,8 +22,10 @@ pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String
     let site = Site { request: &compiled.request, response: compiled.response.as_deref(), kvs: &kvs };
     let requests: Vec<_> = file.cases.iter().map(|c| (c.invocation.clone(), c.origin.clone())).collect();
     let mut failures = Vec::new();
-    let forwarded = cases::simulate::simulate(engine, site, &requests, ResponseEventRequest::AsForwarded).map_err(|e| e.to_string())?;
-    let received = cases::simulate::simulate(engine, site, &requests, ResponseEventRequest::AsReceived).map_err(|e| e.to_string())?;
+    let forwarded = cases::simulate::simulate(engine, site, &requests, ResponseEventRequest::AsForwarded)
+        .map_err(|e| e.to_string())?;
+    let received = cases::simulate::simulate(engine, site, &requests, ResponseEventRequest::AsReceived)
+        .map_err(|e| e.to_string())?;
     for ((case, a), b) in file.cases.iter().zip(&forwarded).zip(&received) {
         for mismatch in cases::expect::check(&case.expect, a) {
             failures.push(format!("{}:{}: {} [{}]: {mismatch}", path.display(), case.line, case.name, engine.name()));

@@ -1,6 +1,5 @@
 //! What CloudFront lets a function do to headers: valid names, disallowed and read-only headers.
 
-
 /// Which message a header belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeaderSide {
@@ -62,8 +61,7 @@ pub const READ_ONLY_RESPONSE: &[&str] = &["warning", "via"];
 
 /// Whether `name` is an HTTP token (RFC 9110 `tchar`s).
 pub fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Whether `name` (lower case) is in a list whose entries may end in `*`.

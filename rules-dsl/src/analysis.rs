@@ -238,7 +238,11 @@ fn chains(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
                 diagnostics.push(
                     Diagnostic::new(Code::RedirectLoop, route.origin.span, "redirect loop through several rules")
                         .with_label("this redirect comes back to itself")
-                        .with_help(format!("the redirects on lines {} and {} form a cycle", lines.join(", "), rules.routes[b].origin.line)),
+                        .with_help(format!(
+                            "the redirects on lines {} and {} form a cycle",
+                            lines.join(", "),
+                            rules.routes[b].origin.line
+                        )),
                 );
                 hops.clear();
                 break;

@@ -167,11 +167,7 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 pub fn render(diagnostics: &[Diagnostic], source: &SourceFile, color: bool) -> String {
     let file = SimpleFile::new(source.name(), source.text());
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
-    let mut out = if color {
-        termcolor::Buffer::ansi()
-    } else {
-        termcolor::Buffer::no_color()
-    };
+    let mut out = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
     for diagnostic in diagnostics {
         let cs = to_codespan(diagnostic, source);
         // Writing to an in-memory buffer cannot fail.
@@ -187,12 +183,7 @@ pub fn short(diagnostic: &Diagnostic, source: &SourceFile) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    format!(
-        "{}:{line}:{col}: {severity}[{}]: {}",
-        source.name(),
-        diagnostic.code.as_str(),
-        diagnostic.message
-    )
+    format!("{}:{line}:{col}: {severity}[{}]: {}", source.name(), diagnostic.code.as_str(), diagnostic.message)
 }
 
 fn to_codespan(diagnostic: &Diagnostic, source: &SourceFile) -> cs::Diagnostic<()> {

@@ -70,11 +70,8 @@ fn lex_line(line: &str, base: usize, diagnostics: &mut Vec<Diagnostic>) -> Vec<T
         if c == b'#' {
             break;
         }
-        let (token, next) = if c == b'"' {
-            lex_quoted(line, i, base, diagnostics)
-        } else {
-            lex_bare(line, i, base, diagnostics)
-        };
+        let (token, next) =
+            if c == b'"' { lex_quoted(line, i, base, diagnostics) } else { lex_bare(line, i, base, diagnostics) };
         tokens.push(token);
         i = next;
     }
@@ -86,13 +83,9 @@ fn is_control(c: char) -> bool {
 }
 
 fn control_diagnostic(c: char, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::ControlCharacter,
-        span,
-        format!("control character U+{:04X} in a value", c as u32),
-    )
-    .with_label("not allowed here")
-    .with_help("control characters (CR, LF, NUL, ...) can never appear in rules: they would allow header injection")
+    Diagnostic::new(Code::ControlCharacter, span, format!("control character U+{:04X} in a value", c as u32))
+        .with_label("not allowed here")
+        .with_help("control characters (CR, LF, NUL, ...) can never appear in rules: they would allow header injection")
 }
 
 /// An unquoted token runs to the next space, tab or end of line.
@@ -200,9 +193,7 @@ fn lex_quoted(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagno
 }
 
 /// Reads `{HEX}` after `\u`; returns the character (if valid) and the offset after the escape.
-fn lex_unicode_escape(
-    chars: &mut std::iter::Peekable<impl Iterator<Item = (usize, char)>>,
-) -> (Option<char>, usize) {
+fn lex_unicode_escape(chars: &mut std::iter::Peekable<impl Iterator<Item = (usize, char)>>) -> (Option<char>, usize) {
     let mut end = chars.peek().map_or(0, |&(at, _)| at);
     if chars.peek().map(|&(_, c)| c) != Some('{') {
         return (None, end);
@@ -236,16 +227,14 @@ mod tests {
     fn check(text: &str) -> (Vec<Vec<(String, bool)>>, Vec<Code>) {
         let mut diagnostics = Vec::new();
         let lines = lex(text, &mut diagnostics);
-        let lines = lines
-            .into_iter()
-            .map(|l| l.tokens.into_iter().map(|t| (t.text, t.quoted)).collect())
-            .collect();
+        let lines = lines.into_iter().map(|l| l.tokens.into_iter().map(|t| (t.text, t.quoted)).collect()).collect();
         (lines, diagnostics.into_iter().map(|d| d.code).collect())
     }
 
     #[test]
     fn words_comments_and_quotes() {
-        let (lines, codes) = check("redirect /a /b # trailing\n# whole line\n\n  header /* x \"a \\\"b\\\" \\u{e9}\\t\"\r\n/a#b");
+        let (lines, codes) =
+            check("redirect /a /b # trailing\n# whole line\n\n  header /* x \"a \\\"b\\\" \\u{e9}\\t\"\r\n/a#b");
         assert!(codes.is_empty(), "{codes:?}");
         assert_eq!(lines[0], vec![("redirect".into(), false), ("/a".into(), false), ("/b".into(), false)]);
         assert_eq!(lines[1][3], ("a \"b\" é\t".into(), true));

@@ -3,13 +3,12 @@
 
 use crate::ast::{self, HeaderSide, OptionKind, StatementKind, Word};
 use crate::diagnostics::{Code, Diagnostic};
-use platform::headers::{self, HeaderProblem};
 use crate::ir::{
-    Action, Case, Chains, Condition, HeaderOp, HeaderRule, Matcher, Origin, PrefixStrip, Route, Rules, Settings,
-    Slash,
+    Action, Case, Chains, Condition, HeaderOp, HeaderRule, Matcher, Origin, PrefixStrip, Route, Rules, Settings, Slash,
 };
 use crate::parser::suggest;
 use crate::pattern::{self, TargetKind};
+use platform::headers::{self, HeaderProblem};
 
 /// The settings that `set` knows.
 pub const SETTINGS: &[&str] = &["status", "slash", "case", "query", "index", "kvs-id", "chains"];
@@ -55,17 +54,25 @@ fn settings(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Settings {
         let affects_rules = !matches!(key, "index" | "kvs-id");
         if let (true, Some(line)) = (affects_rules, first_rule) {
             diagnostics.push(
-                Diagnostic::new(Code::SettingAfterRule, name.span, format!("`set {key}` comes after the rules it affects"))
-                    .with_label("too late")
-                    .with_help(format!("move it above the first rule (line {line})")),
+                Diagnostic::new(
+                    Code::SettingAfterRule,
+                    name.span,
+                    format!("`set {key}` comes after the rules it affects"),
+                )
+                .with_label("too late")
+                .with_help(format!("move it above the first rule (line {line})")),
             );
             continue;
         }
         if let Err(help) = apply_setting(&mut settings, key, &value.text) {
             diagnostics.push(
-                Diagnostic::new(Code::InvalidSettingValue, value.span, format!("invalid value `{}` for `{key}`", value.text))
-                    .with_label("not allowed here")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::InvalidSettingValue,
+                    value.span,
+                    format!("invalid value `{}` for `{key}`", value.text),
+                )
+                .with_label("not allowed here")
+                .with_help(help),
             );
         }
     }
@@ -98,7 +105,8 @@ fn apply_setting(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
             settings.index = Some(name.to_string());
         }
         ("kvs-id", id) => {
-            let valid = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'/' | b'.'));
+            let valid = !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'/' | b'.'));
             if !valid {
                 return Err("kvs-id is the store's id, e.g. 1a2b3c4d-5678-90ab-cdef-EXAMPLE11111".into());
             }
@@ -148,10 +156,10 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
         }
         StatementKind::Respond { from, status, body, options } => {
             let Some(matcher) = matcher(from, options, diagnostics) else { return };
-            if let Some(body) = body {
-                if let Some(c) = body.text.chars().find(|&c| is_control(c) && c != '\t' && c != '\n') {
-                    return diagnostics.push(control_char(c, body));
-                }
+            if let Some(body) = body
+                && let Some(c) = body.text.chars().find(|&c| is_control(c) && c != '\t' && c != '\n')
+            {
+                return diagnostics.push(control_char(c, body));
             }
             let action = Action::Respond { status: status.code, body: body.as_ref().map(|b| b.text.clone()) };
             rules.routes.push(Route { origin: origin(statement, from), matcher, action });
@@ -217,10 +225,9 @@ fn matcher(from: &Word, options: &[ast::MatchOption], diagnostics: &mut Vec<Diag
             OptionKind::Country(codes) => Condition::Country(codes.clone()),
             OptionKind::Language(tags) => Condition::Language(tags.clone()),
             OptionKind::Cookie { name, value } => Condition::Cookie { name: name.clone(), value: value.clone() },
-            OptionKind::QueryParam { key, value } => Condition::Query {
-                key: key.clone(),
-                value: value.as_deref().map(pattern::canonical_path),
-            },
+            OptionKind::QueryParam { key, value } => {
+                Condition::Query { key: key.clone(), value: value.as_deref().map(pattern::canonical_path) }
+            }
         };
         if !conditions.contains(&condition) {
             conditions.push(condition);

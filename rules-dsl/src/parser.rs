@@ -7,8 +7,7 @@ use crate::lexer::{self, Line, Token};
 use crate::source::Span;
 
 /// The statement keywords, for messages and suggestions.
-pub const KEYWORDS: &[&str] =
-    &["set", "redirect", "rewrite", "respond", "prefix-strip", "header", "request-header"];
+pub const KEYWORDS: &[&str] = &["set", "redirect", "rewrite", "respond", "prefix-strip", "header", "request-header"];
 
 /// Parses a whole file.
 pub fn parse(text: &str, diagnostics: &mut Vec<Diagnostic>) -> File {
@@ -147,16 +146,12 @@ impl<'a> Parser<'a, '_> {
         let mut rest = &line.tokens[3..];
         let mut status = None;
         if let Some(first) = rest.first().filter(|t| looks_numeric(t)) {
-            status = self.status(first, &[301, 302, 303, 307, 308], "a redirect status is one of 301, 302, 303, 307, 308");
+            status =
+                self.status(first, &[301, 302, 303, 307, 308], "a redirect status is one of 301, 302, 303, 307, 308");
             rest = &rest[1..];
         }
         let options = self.options(rest, Allowed::Redirect);
-        Some(StatementKind::Redirect {
-            from: word(&line.tokens[1]),
-            to: word(&line.tokens[2]),
-            status,
-            options,
-        })
+        Some(StatementKind::Redirect { from: word(&line.tokens[1]), to: word(&line.tokens[2]), status, options })
     }
 
     fn rewrite(&mut self, line: &Line) -> Option<StatementKind> {
@@ -200,11 +195,7 @@ impl<'a> Parser<'a, '_> {
         if let Some(token) = line.tokens.get(2) {
             match token.text.strip_prefix("origin=") {
                 Some(id) => {
-                    origin = Some(Word {
-                        text: id.to_string(),
-                        span: token.span,
-                        quoted: token.quoted,
-                    });
+                    origin = Some(Word { text: id.to_string(), span: token.span, quoted: token.quoted });
                 }
                 _ => self.error(
                     Diagnostic::new(Code::UnknownOption, token.span, format!("unknown option `{}`", token.text))
@@ -282,9 +273,13 @@ impl<'a> Parser<'a, '_> {
         let Some(value) = tokens.get(1) else {
             let end = name.span.end as usize;
             self.error(
-                Diagnostic::new(Code::MissingArgument, Span::new(end, end), format!("header `{}` has no value", name.text))
-                    .with_label("expected a value here")
-                    .with_help(format!("write `{0} VALUE` to set it, or `-{0}` to remove it", name.text)),
+                Diagnostic::new(
+                    Code::MissingArgument,
+                    Span::new(end, end),
+                    format!("header `{}` has no value", name.text),
+                )
+                .with_label("expected a value here")
+                .with_help(format!("write `{0} VALUE` to set it, or `-{0}` to remove it", name.text)),
             );
             return None;
         };
@@ -328,12 +323,9 @@ impl<'a> Parser<'a, '_> {
                 ),
                 Ok(kind) => options.push(MatchOption { kind, span: token.span }),
                 Err(OptionError::Unknown) => {
-                    let mut diagnostic = Diagnostic::new(
-                        Code::UnknownOption,
-                        token.span,
-                        format!("unknown option `{}`", token.text),
-                    )
-                    .with_label("not an option");
+                    let mut diagnostic =
+                        Diagnostic::new(Code::UnknownOption, token.span, format!("unknown option `{}`", token.text))
+                            .with_label("not an option");
                     diagnostic.help = Some(if looks_numeric(token) {
                         "a status goes right after the target".to_string()
                     } else {
@@ -369,8 +361,7 @@ fn looks_numeric(token: &Token) -> bool {
 
 /// Whether an unquoted word would be read as an option.
 fn looks_like_option(text: &str) -> bool {
-    text.starts_with('?')
-        || ["query=", "country=", "language=", "cookie="].iter().any(|p| text.starts_with(p))
+    text.starts_with('?') || ["query=", "country=", "language=", "cookie="].iter().any(|p| text.starts_with(p))
 }
 
 fn parse_option(text: &str) -> Result<OptionKind, OptionError> {
@@ -431,12 +422,7 @@ fn split_value(text: &str) -> (&str, Option<&str>) {
 
 /// The closest candidate within an edit distance of 2, for "did you mean" help.
 pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .filter(|&(d, _)| d <= 2)
-        .min()
-        .map(|(_, c)| c)
+    candidates.iter().map(|c| (edit_distance(word, c), *c)).filter(|&(d, _)| d <= 2).min().map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

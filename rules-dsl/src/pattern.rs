@@ -135,10 +135,10 @@ impl PathMatch<'_> {
 
     /// Matches host and path (not the other conditions): `host` is the request's `host` header.
     pub fn matcher(&self, matcher: &Matcher, host: Option<&str>, canonical: &str) -> Option<Vec<String>> {
-        if let Some(want) = &matcher.host {
-            if host.map(str::to_ascii_lowercase).as_deref() != Some(want.as_str()) {
-                return None;
-            }
+        if let Some(want) = &matcher.host
+            && host.map(str::to_ascii_lowercase).as_deref() != Some(want.as_str())
+        {
+            return None;
         }
         self.path(&matcher.path, canonical)
     }
@@ -147,11 +147,7 @@ impl PathMatch<'_> {
 /// Span of a part of a word: exact for unquoted words, the whole word for quoted ones
 /// (whose escapes break the character mapping).
 pub fn sub_span(word: &Word, start: usize, end: usize) -> Span {
-    if word.quoted {
-        word.span
-    } else {
-        Span::new(word.span.start as usize + start, word.span.start as usize + end)
-    }
+    if word.quoted { word.span } else { Span::new(word.span.start as usize + start, word.span.start as usize + end) }
 }
 
 /// Splits `http(s)://host/rest` into (host, rest offset); `None` when it is not absolute.
@@ -175,18 +171,21 @@ pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagn
         Some((host, end)) => {
             let host_lower = host.to_ascii_lowercase();
             let valid = !host.is_empty()
-                && host_lower.split_once(':').map_or(true, |(_, port)| {
-                    !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
-                })
                 && host_lower
-                    .split(':')
-                    .next()
-                    .is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
+                    .split_once(':')
+                    .is_none_or(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+                && host_lower.split(':').next().is_some_and(|name| {
+                    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                });
             if !valid {
                 let start = text.len() - text[text.find("://").map_or(0, |i| i + 3)..].len();
-                return Err(Diagnostic::new(Code::InvalidPattern, sub_span(word, start, end), "invalid host in pattern")
-                    .with_label("expected a host name such as www.example.com")
-                    .with_help("a pattern's host is matched against the host header; write https://www.example.com/*"));
+                return Err(Diagnostic::new(
+                    Code::InvalidPattern,
+                    sub_span(word, start, end),
+                    "invalid host in pattern",
+                )
+                .with_label("expected a host name such as www.example.com")
+                .with_help("a pattern's host is matched against the host header; write https://www.example.com/*"));
             }
             (Some(host_lower), end)
         }
@@ -201,7 +200,10 @@ pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagn
     if let Some(i) = path.find(['?', '#']) {
         let at = path_start + i;
         let (message, help) = if path.as_bytes()[i] == b'?' {
-            ("a pattern cannot contain a query string", "patterns match the path only; require a query parameter with the option ?KEY or ?KEY=VALUE")
+            (
+                "a pattern cannot contain a query string",
+                "patterns match the path only; require a query parameter with the option ?KEY or ?KEY=VALUE",
+            )
         } else {
             ("a pattern cannot contain a fragment", "browsers never send the #fragment to the server")
         };
@@ -225,9 +227,13 @@ pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagn
         if piece == "*" && index + 1 == count && !pattern.trailing_slash {
             pattern.splat = true;
         } else if piece.contains('*') {
-            return Err(Diagnostic::new(Code::MisplacedSplat, word.span, "`*` is only allowed as the whole last segment")
-                .with_label("misplaced *")
-                .with_help("write /prefix/* to match everything under /prefix, and :name to match one segment"));
+            return Err(Diagnostic::new(
+                Code::MisplacedSplat,
+                word.span,
+                "`*` is only allowed as the whole last segment",
+            )
+            .with_label("misplaced *")
+            .with_help("write /prefix/* to match everything under /prefix, and :name to match one segment"));
         } else if let Some(name) = piece.strip_prefix(':') {
             let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             if !valid || name == "splat" || seen.contains(&name) {
@@ -262,14 +268,22 @@ pub enum TargetKind {
 pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<Target, Diagnostic> {
     let text = word.text.as_str();
     if let Some(c) = text.chars().find(|&c| (c as u32) < 0x20 || c == '\u{7f}') {
-        return Err(Diagnostic::new(Code::ControlCharacter, word.span, format!("control character U+{:04X} in a target", c as u32))
-            .with_label("not allowed in a URL")
-            .with_help("percent-encode it, e.g. %09 for a tab"));
+        return Err(Diagnostic::new(
+            Code::ControlCharacter,
+            word.span,
+            format!("control character U+{:04X} in a target", c as u32),
+        )
+        .with_label("not allowed in a URL")
+        .with_help("percent-encode it, e.g. %09 for a tab"));
     }
     if text.starts_with("//") || text.starts_with("/\\") {
-        return Err(Diagnostic::new(Code::ProtocolRelativeTarget, sub_span(word, 0, 2.min(text.len())), "target starts with `//`")
-            .with_label("browsers read this as another host")
-            .with_help("write the scheme (https://host/path) for another site, or a single / for a path on this one"));
+        return Err(Diagnostic::new(
+            Code::ProtocolRelativeTarget,
+            sub_span(word, 0, 2.min(text.len())),
+            "target starts with `//`",
+        )
+        .with_label("browsers read this as another host")
+        .with_help("write the scheme (https://host/path) for another site, or a single / for a path on this one"));
     }
     let body_start = if text.starts_with('/') {
         0
@@ -279,8 +293,9 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
                 .with_label("absolute URL")
                 .with_help("rewrites change the URI sent to the origin; use redirect to send the viewer elsewhere, or prefix-strip with origin= to pick another origin"));
         }
-        let placeholder_in_host = host.split_once(':').is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()))
-            || host.contains('@');
+        let placeholder_in_host =
+            host.split_once(':').is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()))
+                || host.contains('@');
         if host.is_empty() || placeholder_in_host || host.contains('\\') {
             return Err(Diagnostic::new(Code::InvalidTarget, sub_span(word, end - host.len(), end), "invalid host in target")
                 .with_label("expected a fixed host name")
@@ -288,9 +303,13 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
         }
         end
     } else {
-        return Err(Diagnostic::new(Code::InvalidTarget, word.span, format!("target `{text}` is neither a path nor a URL"))
-            .with_label("expected / or http(s)://")
-            .with_help("targets are paths such as /new or absolute URLs such as https://example.com/new"));
+        return Err(Diagnostic::new(
+            Code::InvalidTarget,
+            word.span,
+            format!("target `{text}` is neither a path nor a URL"),
+        )
+        .with_label("expected / or http(s)://")
+        .with_help("targets are paths such as /new or absolute URLs such as https://example.com/new"));
     };
     let mut pieces = Vec::new();
     let mut literal = String::from(&text[..body_start]);
@@ -311,7 +330,10 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
                     diagnostic.help = Some(if captures.is_empty() {
                         "the pattern has no placeholders; write a literal colon as %3A".to_string()
                     } else {
-                        format!("the pattern binds {}; write a literal colon as %3A", captures.iter().map(|c| format!(":{c}")).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "the pattern binds {}; write a literal colon as %3A",
+                            captures.iter().map(|c| format!(":{c}")).collect::<Vec<_>>().join(", ")
+                        )
                     });
                     return Err(diagnostic);
                 };
@@ -376,11 +398,24 @@ mod tests {
 
     #[test]
     fn targets() {
-        let t = parse_target(&word("https://example.com:8443/x/:splat?a=:v"), &["v", "splat"], TargetKind::Redirect).unwrap();
+        let t = parse_target(&word("https://example.com:8443/x/:splat?a=:v"), &["v", "splat"], TargetKind::Redirect)
+            .unwrap();
         assert_eq!(t.instantiate(&["1".into(), "p/q".into()]), "https://example.com:8443/x/p/q?a=1");
-        assert_eq!(parse_target(&word("//evil"), &[], TargetKind::Redirect).unwrap_err().code, Code::ProtocolRelativeTarget);
-        assert_eq!(parse_target(&word("https://:x.com/"), &["x"], TargetKind::Redirect).unwrap_err().code, Code::InvalidTarget);
-        assert_eq!(parse_target(&word("/a/:nope"), &["x"], TargetKind::Redirect).unwrap_err().code, Code::UnboundPlaceholder);
-        assert_eq!(parse_target(&word("https://a.com/"), &[], TargetKind::Rewrite).unwrap_err().code, Code::InvalidTarget);
+        assert_eq!(
+            parse_target(&word("//evil"), &[], TargetKind::Redirect).unwrap_err().code,
+            Code::ProtocolRelativeTarget
+        );
+        assert_eq!(
+            parse_target(&word("https://:x.com/"), &["x"], TargetKind::Redirect).unwrap_err().code,
+            Code::InvalidTarget
+        );
+        assert_eq!(
+            parse_target(&word("/a/:nope"), &["x"], TargetKind::Redirect).unwrap_err().code,
+            Code::UnboundPlaceholder
+        );
+        assert_eq!(
+            parse_target(&word("https://a.com/"), &[], TargetKind::Rewrite).unwrap_err().code,
+            Code::InvalidTarget
+        );
     }
 }

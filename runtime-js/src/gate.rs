@@ -23,8 +23,8 @@ use std::fmt;
 use swc_common::{BytePos, FileName, SourceMap, Span, Spanned, sync::Lrc};
 use swc_ecma_ast::{
     ArrowExpr, AssignTargetPat, BigInt, CallExpr, Callee, CatchClause, Class, Decl, EsVersion, Expr, ExprOrSpread,
-    ForOfStmt, Function, ImportDecl, ImportSpecifier, Lit, MetaPropExpr, Module, ModuleDecl, ModuleItem,
-    NewExpr, OptChainExpr, Param, Pat, PropOrSpread, Regex, Stmt, Super, TaggedTpl, YieldExpr,
+    ForOfStmt, Function, ImportDecl, ImportSpecifier, Lit, MetaPropExpr, Module, ModuleDecl, ModuleItem, NewExpr,
+    OptChainExpr, Param, Pat, PropOrSpread, Regex, Stmt, Super, TaggedTpl, YieldExpr,
 };
 use swc_ecma_parser::{EsSyntax, Syntax, parse_file_as_module};
 use swc_ecma_visit::{Visit, VisitWith};
@@ -72,7 +72,12 @@ pub fn check(source: &str) -> Vec<Violation> {
         .iter()
         .map(|error| {
             let (line, column) = at(error.span().lo);
-            Violation { line, column, construct: "syntax error", message: format!("SyntaxError: {}", error.kind().msg()) }
+            Violation {
+                line,
+                column,
+                construct: "syntax error",
+                message: format!("SyntaxError: {}", error.kind().msg()),
+            }
         })
         .collect();
     if !violations.is_empty() {
@@ -80,11 +85,16 @@ pub fn check(source: &str) -> Vec<Violation> {
     }
     let mut gate = Gate { found: Vec::new(), top_level_function: false, function_depth: 0 };
     module.visit_with(&mut gate);
-    let has_handler = module.body.iter().any(|item| {
-        matches!(item, ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) if &*f.ident.sym == "handler")
-    });
+    let has_handler = module
+        .body
+        .iter()
+        .any(|item| matches!(item, ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) if &*f.ident.sym == "handler"));
     if !has_handler {
-        gate.found.push((Span::new(module.span.lo, module.span.lo), "no handler", "the function must declare a top-level `function handler(event)`".into()));
+        gate.found.push((
+            Span::new(module.span.lo, module.span.lo),
+            "no handler",
+            "the function must declare a top-level `function handler(event)`".into(),
+        ));
     }
     gate.found.sort_by_key(|(span, _, _)| span.lo);
     for (span, construct, message) in gate.found {
@@ -251,7 +261,11 @@ impl Visit for Gate {
 
     fn visit_regex(&mut self, regex: &Regex) {
         if let Some(flag) = regex.flags.chars().find(|f| !"gimy".contains(*f)) {
-            self.found.push((regex.span, "a regular expression flag", format!("the regular expression flag `{flag}` is not supported by cloudfront-js-2.0 (only g, i, m, y)")));
+            self.found.push((
+                regex.span,
+                "a regular expression flag",
+                format!("the regular expression flag `{flag}` is not supported by cloudfront-js-2.0 (only g, i, m, y)"),
+            ));
         }
     }
 
@@ -271,10 +285,14 @@ impl Visit for Gate {
             Callee::Import(import) => self.reject(import.span, "dynamic import()"),
             Callee::Super(s) => self.reject(s.span, "super"),
             Callee::Expr(callee) => {
-                if let Expr::Ident(ident) = &**callee {
-                    if &*ident.sym == "eval" || &*ident.sym == "Function" {
-                        self.found.push((call.span, "dynamic code", format!("`{}(...)` is not supported: CloudFront throws on dynamic code evaluation", ident.sym)));
-                    }
+                if let Expr::Ident(ident) = &**callee
+                    && (&*ident.sym == "eval" || &*ident.sym == "Function")
+                {
+                    self.found.push((
+                        call.span,
+                        "dynamic code",
+                        format!("`{}(...)` is not supported: CloudFront throws on dynamic code evaluation", ident.sym),
+                    ));
                 }
                 if is_console_log(callee) && (call.args.len() != 1 || call.args[0].spread.is_some()) {
                     self.found.push((call.span, "console.log with several arguments", "console.log takes exactly one argument in cloudfront-js-2.0; concatenate the values: console.log('a=' + a)".into()));
@@ -285,10 +303,14 @@ impl Visit for Gate {
     }
 
     fn visit_new_expr(&mut self, new: &NewExpr) {
-        if let Expr::Ident(ident) = &*new.callee {
-            if &*ident.sym == "Function" {
-                self.found.push((new.span, "dynamic code", "`new Function(...)` is not supported: CloudFront throws on dynamic code evaluation".into()));
-            }
+        if let Expr::Ident(ident) = &*new.callee
+            && &*ident.sym == "Function"
+        {
+            self.found.push((
+                new.span,
+                "dynamic code",
+                "`new Function(...)` is not supported: CloudFront throws on dynamic code evaluation".into(),
+            ));
         }
         new.visit_children_with(self);
     }

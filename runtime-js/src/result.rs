@@ -51,7 +51,10 @@ impl EventType {
 pub fn normalize(event: &Value, returned: &Value) -> Result<Value, String> {
     let event_type = EventType::of(event)?;
     let Some(object) = returned.as_object() else {
-        return Err(format!("ValidationError: the function returned {}, not a request or response object", kind(returned)));
+        return Err(format!(
+            "ValidationError: the function returned {}, not a request or response object",
+            kind(returned)
+        ));
     };
     let is_response = object.contains_key("statusCode") || event_type == EventType::ViewerResponse;
     if is_response {
@@ -101,7 +104,12 @@ fn request(object: &Map<String, Value>, input: &Value) -> Result<Value, String> 
             Value::String(query.clone())
         }
         Some(Value::Object(fields)) => Value::Object(values(fields, "querystring")?),
-        Some(other) => return Err(format!("ValidationError: request.querystring must be an object or a string, not {}", kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "ValidationError: request.querystring must be an object or a string, not {}",
+                kind(other)
+            ));
+        }
     };
     let query_len = match &querystring {
         Value::String(q) => q.len(),
@@ -146,24 +154,31 @@ fn response(object: &Map<String, Value>, input: Option<&Value>, event_type: Even
                 return Err("ValidationError: response.body.data must be a string".into());
             };
             if !matches!(encoding, "text" | "base64") {
-                return Err(format!("ValidationError: response.body.encoding must be text or base64, not {encoding:?}"));
+                return Err(format!(
+                    "ValidationError: response.body.encoding must be text or base64, not {encoding:?}"
+                ));
             }
             if encoding == "base64" && !is_base64(data) {
                 return Err("ValidationError: response.body.data is not valid base64".into());
             }
-            out.insert("body".into(), Value::Object(Map::from_iter([
-                ("encoding".to_string(), Value::String(encoding.to_string())),
-                ("data".to_string(), Value::String(data.to_string())),
-            ])));
+            out.insert(
+                "body".into(),
+                Value::Object(Map::from_iter([
+                    ("encoding".to_string(), Value::String(encoding.to_string())),
+                    ("data".to_string(), Value::String(data.to_string())),
+                ])),
+            );
         }
-        Some(other) => return Err(format!("ValidationError: response.body must be a string or an object, not {}", kind(other))),
+        Some(other) => {
+            return Err(format!("ValidationError: response.body must be a string or an object, not {}", kind(other)));
+        }
     }
     Ok(Value::Object(out))
 }
 
 fn is_base64(data: &str) -> bool {
     let trimmed = data.trim_end_matches('=');
-    data.len() % 4 == 0
+    data.len().is_multiple_of(4)
         && data.len() - trimmed.len() <= 2
         && trimmed.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
@@ -184,7 +199,9 @@ fn values(fields: &Map<String, Value>, what: &str) -> Result<Map<String, Value>,
                 kept.insert("value".into(), Value::String(n.to_string()));
             }
             None => {}
-            Some(other) => return Err(format!("ValidationError: {what}.{name}.value must be a string, not {}", kind(other))),
+            Some(other) => {
+                return Err(format!("ValidationError: {what}.{name}.value must be a string, not {}", kind(other)));
+            }
         }
         if let Some(attributes) = field.get("attributes").and_then(Value::as_str) {
             kept.insert("attributes".into(), Value::String(attributes.to_string()));
@@ -196,8 +213,13 @@ fn values(fields: &Map<String, Value>, what: &str) -> Result<Map<String, Value>,
             let mut kept_items = Vec::new();
             for item in items {
                 match item.get("value") {
-                    Some(Value::String(v)) => kept_items.push(Value::Object(Map::from_iter([("value".to_string(), Value::String(v.clone()))]))),
-                    _ => return Err(format!("ValidationError: {what}.{name}.multiValue items must have a string value")),
+                    Some(Value::String(v)) => kept_items
+                        .push(Value::Object(Map::from_iter([("value".to_string(), Value::String(v.clone()))]))),
+                    _ => {
+                        return Err(format!(
+                            "ValidationError: {what}.{name}.multiValue items must have a string value"
+                        ));
+                    }
                 }
             }
             kept.insert("multiValue".into(), Value::Array(kept_items));

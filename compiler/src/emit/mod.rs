@@ -30,7 +30,8 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
     let uses_host = plan.code_routes.iter().any(|r| r.matcher.host.is_some())
         || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
     body.line("var request = event.request, headers = request.headers, uri = request.uri, n = norm(uri), m, v, w, x;");
-    let exact_tests = plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
+    let exact_tests =
+        plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
     if store.is_some() || exact_tests.into_iter().any(|m| m.path.is_exact()) {
         body.line(&format!("var k = {};", key_expr("n", settings)));
     }
@@ -67,7 +68,8 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
     }
 
     // Step 2 and 3: prefix-strip on the URI step 1 left, else index.
-    let has_rewrite = plan.code_routes.iter().chain(plan.kvs_routes.values()).any(|r| matches!(r.action, Action::Rewrite { .. }));
+    let has_rewrite =
+        plan.code_routes.iter().chain(plan.kvs_routes.values()).any(|r| matches!(r.action, Action::Rewrite { .. }));
     let changes_uri = has_rewrite || !rules.prefix_strips.is_empty() || settings.index.is_some();
     if changes_uri {
         let base = if has_rewrite { "w ? rewrite(request, w) : " } else { "" };
@@ -123,10 +125,8 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
             _ => None,
         })
     };
-    let constants = [
-        ("TARGET_QUERY", targets().any(|t| t.contains('?'))),
-        ("TARGET_FRAGMENT", targets().any(|t| t.contains('#'))),
-    ];
+    let constants =
+        [("TARGET_QUERY", targets().any(|t| t.contains('?'))), ("TARGET_FRAGMENT", targets().any(|t| t.contains('#')))];
     assemble(store.is_some() || rules.prefix_strips.iter().any(|s| s.origin_id.is_some()), &constants, &body)
 }
 
@@ -151,7 +151,9 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
         Some(store) => {
             for (position, rule) in &plan.code_headers {
                 header_rule(&mut body, rule, settings, |op| match op {
-                    HeaderOp::Set { name, value } => format!("put(ops, {position}, {}, {});", js::string(name), js::string(value)),
+                    HeaderOp::Set { name, value } => {
+                        format!("put(ops, {position}, {}, {});", js::string(name), js::string(value))
+                    }
                     HeaderOp::Remove { name } => format!("put(ops, {position}, {}, null);", js::string(name)),
                 });
             }
@@ -171,7 +173,9 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
 /// Written inline, not as a helper: the minifier would otherwise inline an async helper as an
 /// async function expression, which CloudFront rejects.
 fn lookup(body: &mut Body, settings: &Settings, store: Store) {
-    body.line("for (var hash = 2166136261, i = 0; i < k.length; i++) hash = Math.imul(hash ^ k.charCodeAt(i), 16777619);");
+    body.line(
+        "for (var hash = 2166136261, i = 0; i < k.length; i++) hash = Math.imul(hash ^ k.charCodeAt(i), 16777619);",
+    );
     body.line("try {");
     body.line(&format!(
         "  v = await {}.get({} + (hash >>> 0) % {});",
@@ -323,7 +327,9 @@ fn condition(condition: &Condition) -> String {
 
 fn set_header(object: &str, op: &HeaderOp) -> String {
     match op {
-        HeaderOp::Set { name, value } => format!("{object}[{}] = {{ value: {} }};", js::string(name), js::string(value)),
+        HeaderOp::Set { name, value } => {
+            format!("{object}[{}] = {{ value: {} }};", js::string(name), js::string(value))
+        }
         HeaderOp::Remove { name } => format!("delete {object}[{}];", js::string(name)),
     }
 }

@@ -29,7 +29,6 @@ pub struct CompileArgs {
     pub max_bytes: usize,
 }
 
-
 /// A compiled rules file, with its source for diagnostics.
 pub struct Compiled {
     /// The rules file.
@@ -57,7 +56,12 @@ pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<R
         .iter()
         .map(|d| {
             let at = source.line_col(d.span.start);
-            compiler::report::WarningReport { code: d.code.as_str().into(), message: d.message.clone(), line: at.line, column: at.col }
+            compiler::report::WarningReport {
+                code: d.code.as_str().into(),
+                message: d.message.clone(),
+                line: at.line,
+                column: at.col,
+            }
         })
         .collect();
     let mut all = analysis.diagnostics;
