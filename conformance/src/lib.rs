@@ -30,7 +30,11 @@ pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String
         for mismatch in cases::expect::check(&case.expect, a) {
             failures.push(format!("{}:{}: {} [{}]: {mismatch}", path.display(), case.line, case.name, engine.name()));
         }
-        if a.viewer_response != b.viewer_response {
+        // The request function deletes a viewer's own `x-hedge-path`, so a spoofed one can only
+        // show up when the event shows the request as received; it can only change the headers
+        // of the response to that same viewer, so such requests are left out of this comparison.
+        let spoofed = case.invocation.event.pointer("/request/headers/x-hedge-path").is_some();
+        if a.viewer_response != b.viewer_response && !spoofed {
             failures.push(format!(
                 "{}:{}: {} [{}]: the response differs when the viewer-response event shows the request as received:\n  forwarded: {:?}\n  received:  {:?}",
                 path.display(), case.line, case.name, engine.name(), a.viewer_response, b.viewer_response

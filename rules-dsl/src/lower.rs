@@ -120,7 +120,25 @@ fn apply_setting(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
     Ok(())
 }
 
+/// Every word of a statement except a body, which may hold tabs and line feeds.
+fn plain_words(kind: &StatementKind) -> Vec<&Word> {
+    match kind {
+        StatementKind::Set { name, value } => vec![name, value],
+        StatementKind::Redirect { from, to, .. } | StatementKind::Rewrite { from, to, .. } => vec![from, to],
+        StatementKind::Respond { from, .. } => vec![from],
+        StatementKind::PrefixStrip { prefix, origin } => std::iter::once(prefix).chain(origin).collect(),
+        StatementKind::Header { pattern, lines, .. } => std::iter::once(pattern)
+            .chain(lines.iter().flat_map(|l| std::iter::once(&l.name).chain(&l.value)))
+            .collect(),
+    }
+}
+
 fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
+    if let Some((word, c)) =
+        plain_words(&statement.kind).into_iter().find_map(|w| w.text.chars().find(|&c| is_control(c)).map(|c| (w, c)))
+    {
+        return diagnostics.push(control_char(c, word));
+    }
     match &statement.kind {
         StatementKind::Set { .. } => {}
         StatementKind::Redirect { from, to, status, options } => {
@@ -207,7 +225,7 @@ fn is_control(c: char) -> bool {
 fn control_char(c: char, word: &Word) -> Diagnostic {
     Diagnostic::new(Code::ControlCharacter, word.span, format!("control character U+{:04X} in a value", c as u32))
         .with_label("not allowed here")
-        .with_help("control characters in header values allow header injection; CloudFront rejects them")
+        .with_help("control characters can appear only in a respond body (tab and line feed); elsewhere they would allow header injection")
 }
 
 fn matcher(from: &Word, options: &[ast::MatchOption], diagnostics: &mut Vec<Diagnostic>) -> Option<Matcher> {

@@ -315,6 +315,18 @@ impl<'a> Parser<'a, '_> {
     fn options(&mut self, tokens: &[Token], allowed: Allowed) -> Vec<MatchOption> {
         let mut options = Vec::new();
         for token in tokens {
+            if let Some(c) = token.text.chars().find(|c| c.is_control()) {
+                self.error(
+                    Diagnostic::new(
+                        Code::ControlCharacter,
+                        token.span,
+                        format!("control character U+{:04X} in an option", c as u32),
+                    )
+                    .with_label("not allowed here")
+                    .with_help("percent-encode it"),
+                );
+                continue;
+            }
             match parse_option(&token.text) {
                 Ok(OptionKind::Query(_)) if allowed != Allowed::Redirect => self.error(
                     Diagnostic::new(Code::UnknownOption, token.span, "`query=` is an option of redirect only")
