@@ -11,10 +11,11 @@
 //!   lines sorted by key, each preceded by U+007F DELETE and the whole closed by one
 //!   (`␡/a v␡/b v␡`). DELETE can appear in no rule (control characters are errors), and JSON
 //!   does not escape it, so it costs one byte in `kvs.json`.
-//! - The bucket count is 1001 + 250·k: always four digits and never a round number that the
-//!   minifier could shorten (`1000` prints as `1e3`), so the function code is the same size
-//!   whether it serves one exact rule or 45,000. It grows in steps of 250 until the largest
-//!   entry fits CloudFront's 1,024 bytes (key and value).
+//! - The bucket count starts at 1001 and grows in steps of 250 (then by a quarter, past 9,751)
+//!   until every entry fits CloudFront's 1,024 bytes (key and value). It always ends in `01` or
+//!   `51`, never a round number that the minifier could shorten (`1000` prints as `1e3`), so the
+//!   function code is the same size for one exact rule as for tens of thousands (up to about
+//!   1.5 MB of lines, where the count passes four digits).
 //! - The namespace is the side (`r` for viewer-request routes, `h` for response headers)
 //!   followed by three base-36 characters derived from the function code that reads it. Code
 //!   and data of one compilation therefore always agree: when a new compilation changes how
@@ -34,10 +35,16 @@ pub const LINE_SEPARATOR: char = '\u{7f}';
 
 /// The smallest bucket count: four digits, not a round number.
 pub const MIN_BUCKETS: u32 = 1001;
-/// The largest bucket count: four digits.
-pub const MAX_BUCKETS: u32 = 9999;
-/// The step by which the bucket count grows.
+/// The largest bucket count the packer tries.
+pub const MAX_BUCKETS: u32 = 199_999;
+/// The step by which the bucket count grows while it has four digits.
 pub const BUCKET_STEP: u32 = 250;
+
+/// The bucket count after `count`: 250 more while four digits last, then a quarter more,
+/// rounded to end in `001`.
+pub fn next_bucket_count(count: u32) -> u32 {
+    if count + BUCKET_STEP < 10_000 { count + BUCKET_STEP } else { (count + count / 4) / 1000 * 1000 + 1 }
+}
 /// The fill the bucket count aims at, in bytes of lines per bucket.
 pub const TARGET_FILL: usize = 640;
 
@@ -66,13 +73,16 @@ impl Entry {
     }
 }
 
-/// A line that cannot be placed in any bucket because it alone is over the entry limit.
+/// A line that cannot be placed: alone over the entry limit, or too large to share a bucket
+/// with the lines it keeps colliding with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Oversized {
     /// The line's lookup key.
     pub key: String,
     /// Bytes the bucket entry would need.
     pub bytes: usize,
+    /// Whether the line fits alone but could not be packed with others.
+    pub crowded: bool,
 }
 
 /// Lines of one namespace, and the buckets they are packed into.
@@ -88,29 +98,45 @@ pub struct Buckets {
 
 /// Packs `lines` (lookup key → value) into buckets under `namespace`.
 ///
-/// Fails with the lines that fit in no bucket even alone.
+/// Fails with the lines that fit in no bucket: over the entry limit alone, or (rarely, for
+/// lines of several hundred bytes) colliding in every bucket count tried.
 pub fn pack(namespace: &str, lines: &BTreeMap<String, String>) -> Result<Buckets, Vec<Oversized>> {
-    let overhead = namespace.len() + 4 + 2; // key digits, the leading and closing separators
+    let overhead = namespace.len() + 6 + 2; // key digits, the leading and closing separators
     let oversized: Vec<Oversized> = lines
         .iter()
         .map(|(key, value)| (key, overhead + key.len() + 1 + value.len() + 1))
         .filter(|&(key, bytes)| bytes > MAX_ENTRY_BYTES || key.len() > MAX_KEY_BYTES)
-        .map(|(key, bytes)| Oversized { key: key.clone(), bytes })
+        .map(|(key, bytes)| Oversized { key: key.clone(), bytes, crowded: false })
         .collect();
     if !oversized.is_empty() {
         return Err(oversized);
     }
     let total: usize = lines.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
     let wanted = (total / TARGET_FILL) as u32 + 1;
-    let steps = wanted.saturating_sub(MIN_BUCKETS).div_ceil(BUCKET_STEP);
-    let mut count = MIN_BUCKETS + steps * BUCKET_STEP;
+    let mut count = MIN_BUCKETS;
+    while count < wanted {
+        count = next_bucket_count(count);
+    }
     loop {
-        let buckets = fill(namespace, lines, count);
-        let fits = buckets.iter().all(|entry| entry.bytes() <= MAX_ENTRY_BYTES);
-        if fits || count + BUCKET_STEP > MAX_BUCKETS {
-            return Ok(Buckets { namespace: namespace.to_string(), count, entries: buckets });
+        let entries = fill(namespace, lines, count);
+        let too_large: Vec<&Entry> = entries.iter().filter(|entry| entry.bytes() > MAX_ENTRY_BYTES).collect();
+        if too_large.is_empty() {
+            return Ok(Buckets { namespace: namespace.to_string(), count, entries });
         }
-        count += BUCKET_STEP;
+        let next = next_bucket_count(count);
+        if next > MAX_BUCKETS {
+            let crowded = lines
+                .iter()
+                .filter(|(key, _)| too_large.iter().any(|e| e.key == format!("{namespace}{}", fnv1a(key) % count)))
+                .map(|(key, value)| Oversized {
+                    key: key.clone(),
+                    bytes: overhead + key.len() + value.len() + 2,
+                    crowded: true,
+                })
+                .collect();
+            return Err(crowded);
+        }
+        count = next;
     }
 }
 
@@ -301,6 +327,15 @@ mod tests {
     }
 
     #[test]
+    fn bucket_counts_are_never_round() {
+        let mut count = MIN_BUCKETS;
+        while count <= MAX_BUCKETS {
+            assert!(count % 50 == 1, "{count}");
+            count = next_bucket_count(count);
+        }
+    }
+
+    #[test]
     fn relative_targets_round_trip() {
         for (key, target) in [
             ("/base/some-12", "/base/another-12"),
@@ -328,7 +363,7 @@ mod tests {
         let a = pack("rabc", &lines).unwrap();
         let b = pack("rabc", &lines).unwrap();
         assert_eq!(a.entries, b.entries);
-        assert!((MIN_BUCKETS..=MAX_BUCKETS).contains(&a.count));
+        assert!((MIN_BUCKETS..10_000).contains(&a.count));
         assert!(a.entries.iter().all(|e| e.bytes() <= MAX_ENTRY_BYTES));
         for (key, value) in &lines {
             assert_eq!(lookup(&a.entries, "rabc", a.count, key), Some(value.as_str()));

@@ -44,8 +44,9 @@ impl Default for CompileOptions {
 
 /// Everything a compilation produces.
 ///
-/// When `diagnostics` holds an error, the outputs may be incomplete: a function over the size
-/// limit is still returned (to be inspected), a KVS entry over its limit is left out.
+/// When `diagnostics` holds an error, the outputs must not be deployed: a function over the size
+/// limit is still returned (so that its size can be reported), a KVS entry over its limit is left
+/// out.
 #[derive(Clone, Debug)]
 pub struct CompileReturn {
     /// `viewer-request.js`.
@@ -119,15 +120,20 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
             Some(route) => route.origin,
             None => plan.kvs_header_origins[&line.key],
         };
-        diagnostics.push(
-            Diagnostic::new(Code::KvsEntryTooLarge, origin.span, format!("this rule needs a KVS entry of {} bytes", line.bytes))
-                .with_label("too large for one KVS entry")
-                .with_help(format!(
-                    "a KVS key is at most {} bytes and a key with its value at most {} bytes; shorten the path or the target",
-                    kvs::MAX_KEY_BYTES,
-                    kvs::MAX_ENTRY_BYTES
-                )),
-        );
+        let (message, label) = if line.crowded {
+            (
+                format!("this rule's KVS line of {} bytes cannot share a bucket with others", line.bytes),
+                "too large to pack",
+            )
+        } else {
+            (format!("this rule needs a KVS entry of {} bytes", line.bytes), "too large for one KVS entry")
+        };
+        diagnostics
+            .push(Diagnostic::new(Code::KvsEntryTooLarge, origin.span, message).with_label(label).with_help(format!(
+            "a KVS key is at most {} bytes and a key with its value at most {} bytes; shorten the path or the target",
+            kvs::MAX_KEY_BYTES,
+            thousands(kvs::MAX_ENTRY_BYTES)
+        )));
     }
 
     let mut entries: Vec<kvs::Entry> = Vec::new();
@@ -137,30 +143,37 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     }
     entries.sort();
 
+    // Budget errors point at the first rule that spends the budget.
+    let first_kvs_rule = plan
+        .kvs_routes
+        .values()
+        .map(|r| r.origin)
+        .chain(plan.kvs_header_origins.values().copied())
+        .min_by_key(|o| o.span.start);
+    let first_code_rule =
+        plan.code_routes.first().map(|r| r.origin).or_else(|| plan.code_headers.first().map(|(_, r)| r.origin));
     let kvs_bytes: usize = entries.iter().map(kvs::Entry::bytes).sum();
     if kvs_bytes > kvs::MAX_STORE_BYTES {
+        let span = first_kvs_rule.map(|o| o.span).unwrap_or_default();
         diagnostics.push(
-            Diagnostic::new(
-                Code::KvsStoreTooLarge,
-                rules_dsl::Span::default(),
-                format!("the KVS data needs {kvs_bytes} bytes"),
-            )
-            .with_label("over the store limit")
-            .with_help(format!(
-                "a KeyValueStore holds at most {} bytes; move rules to patterns or split the site",
-                kvs::MAX_STORE_BYTES
-            )),
+            Diagnostic::new(Code::KvsStoreTooLarge, span, format!("the KVS data needs {kvs_bytes} bytes"))
+                .with_label("over the store limit")
+                .with_help(format!(
+                    "a KeyValueStore holds at most {} bytes; move rules to patterns or split the site",
+                    kvs::MAX_STORE_BYTES
+                )),
         );
     }
     for (name, side) in [("viewer-request.js", Some(&request)), ("viewer-response.js", response.as_ref())] {
         let Some(side) = side else { continue };
         if side.code.len() > options.max_function_bytes {
+            let span = first_code_rule.map(|o| o.span).unwrap_or_default();
             diagnostics.push(
-                Diagnostic::new(Code::FunctionTooLarge, rules_dsl::Span::default(), format!("{name} is {} bytes", side.code.len()))
+                Diagnostic::new(Code::FunctionTooLarge, span, format!("{name} is {} bytes", side.code.len()))
                     .with_label("over the function size limit")
                     .with_help(format!(
                         "CloudFront functions hold at most {} bytes; exact-path rules cost no code, patterns and conditions do",
-                        options.max_function_bytes
+                        thousands(options.max_function_bytes)
                     )),
             );
         }
@@ -244,6 +257,19 @@ fn build_side(
         count: b.count,
     });
     Ok(Side { code, buckets })
+}
+
+/// `12,345`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn route_value(action: &Action) -> kvs::RouteValue<'_> {

@@ -234,14 +234,17 @@ fn chains(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
                 break;
             };
             if hops.contains(&b) {
-                let lines: Vec<String> = hops.iter().map(|&h| rules.routes[h].origin.line.to_string()).collect();
+                let mut lines: Vec<u32> = hops.iter().map(|&h| rules.routes[h].origin.line).collect();
+                lines.sort_unstable();
+                lines.dedup();
+                let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+                let (last, rest) = lines.split_last().expect("at least two hops");
                 diagnostics.push(
                     Diagnostic::new(Code::RedirectLoop, route.origin.span, "redirect loop through several rules")
                         .with_label("this redirect comes back to itself")
                         .with_help(format!(
-                            "the redirects on lines {} and {} form a cycle",
-                            lines.join(", "),
-                            rules.routes[b].origin.line
+                            "the redirects on lines {} and {last} send requests round in a circle",
+                            rest.join(", ")
                         )),
                 );
                 hops.clear();
