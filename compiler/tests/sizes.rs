@@ -1,0 +1,80 @@
+//! Size and KVS budgets on real corpora: the spec's example, and Netlify's 45,000-redirect
+//! fixture. A committed snapshot tracks every figure so that a change in size shows in review.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn shared(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(path)
+}
+
+fn compile(rules: &str) -> compiler::CompileReturn {
+    let source = rules_dsl::SourceFile::new("rules.hedge", rules);
+    let analysis = rules_dsl::analyze(&source);
+    assert!(!analysis.has_errors(), "{}", rules_dsl::diagnostics::render(&analysis.diagnostics, &source, false));
+    let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).unwrap();
+    assert!(!rules_dsl::diagnostics::has_errors(&output.diagnostics), "{:?}", output.diagnostics);
+    output
+}
+
+/// Netlify's `_redirects` fixture as hedge rules: `FROM TO` lines become `redirect FROM TO`.
+fn netlify_fixture() -> (String, usize) {
+    let text = std::fs::read_to_string(shared("external/netlify-build-fixtures/large_45000_redirects_file")).unwrap();
+    let mut rules = String::new();
+    let mut raw = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut fields = line.split_whitespace();
+        let (from, to) = (fields.next().unwrap(), fields.next().unwrap());
+        raw += from.len() + to.len();
+        let _ = writeln!(rules, "redirect {from} {to}");
+    }
+    (rules, raw)
+}
+
+#[test]
+fn budgets_on_real_corpora() {
+    let example = compile(
+        &std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/site.hedge")).unwrap(),
+    );
+    let (fixture_rules, raw_bytes) = netlify_fixture();
+    let fixture = compile(&fixture_rules);
+    let one = compile(fixture_rules.lines().next().unwrap());
+
+    // The spec's example: well under the sizes hedgerules ships (978 and 4,116 bytes).
+    assert!(example.request.len() <= 2048, "viewer-request.js is {} bytes", example.request.len());
+    assert!(example.response.as_ref().unwrap().len() <= 1024);
+    assert_eq!(example.report.kvs.worst_case_reads_per_request, 1);
+
+    // The code does not grow with the number of exact rules.
+    assert_eq!(fixture.report.rules.routes_in_kvs, 45_000);
+    assert!(fixture.request.len() <= one.request.len(), "{} > {}", fixture.request.len(), one.request.len());
+    assert_eq!(fixture.report.functions[0].kvs_reads, 1);
+    assert_eq!(fixture.report.kvs.worst_case_reads_per_request, 1);
+
+    // Dense: the whole kvs.json is smaller than the sources and targets alone.
+    let json = fixture.kvs_json();
+    assert!(json.len() < raw_bytes, "kvs.json {} bytes, raw {raw_bytes}", json.len());
+    let largest = fixture.report.kvs.largest_entry.as_ref().unwrap();
+    assert!(largest.bytes <= platform::MAX_KVS_ENTRY_BYTES);
+
+    let mut table = String::from(
+        "corpus | viewer-request.js | viewer-response.js | KVS keys | KVS bytes | kvs.json bytes | largest entry | reads\n",
+    );
+    for (name, output) in
+        [("spec example", &example), ("netlify 45,000 redirects", &fixture), ("one exact redirect", &one)]
+    {
+        let _ = writeln!(
+            table,
+            "{name} | {} | {} | {} | {} | {} | {} | {}",
+            output.request.len(),
+            output.response.as_ref().map_or("-".to_string(), |r| r.len().to_string()),
+            output.report.kvs.keys,
+            output.report.kvs.bytes,
+            output.kvs_json().len(),
+            output.report.kvs.largest_entry.as_ref().map_or(0, |e| e.bytes),
+            output.report.kvs.worst_case_reads_per_request,
+        );
+    }
+    let _ = writeln!(table, "netlify 45,000 redirects: raw sources and targets {raw_bytes} bytes");
+    insta::assert_snapshot!("sizes", table);
+}
