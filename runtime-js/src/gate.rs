@@ -11,7 +11,8 @@
 //!   `super`, `new.target`, `import.meta`, dynamic `import()`, tagged templates, BigInt;
 //! - `export` in any form; `import` other than a default import of `cloudfront`, `crypto`
 //!   or `querystring`;
-//! - `async` on anything but a top-level function declaration, and top-level `await`;
+//! - `async` on anything but a top-level function declaration, top-level `await`, and `await`
+//!   inside the arguments of a call or `new` (njs: "await in arguments not supported");
 //! - `console.log` with more or fewer than one argument;
 //! - `eval(...)`, `Function(...)` and `new Function(...)`;
 //! - regular expression flags other than `g`, `i`, `m` and `y`.
@@ -126,6 +127,32 @@ impl Gate {
     fn reject(&mut self, span: Span, construct: &'static str) {
         self.found.push((span, construct, format!("{construct} is not supported by cloudfront-js-2.0")));
     }
+
+    fn reject_await_in_arguments(&mut self, args: &[ExprOrSpread]) {
+        let mut finder = AwaitFinder::default();
+        for arg in args {
+            arg.expr.visit_with(&mut finder);
+        }
+        if let Some(span) = finder.found {
+            self.found.push((span, "await in call arguments", "`await` inside the arguments of a call is not supported by cloudfront-js-2.0 (njs); assign the awaited value to a variable first".into()));
+        }
+    }
+}
+
+/// Finds an `await` that belongs to the enclosing function (not one inside a nested function).
+#[derive(Default)]
+struct AwaitFinder {
+    found: Option<Span>,
+}
+
+impl Visit for AwaitFinder {
+    fn visit_await_expr(&mut self, node: &swc_ecma_ast::AwaitExpr) {
+        self.found.get_or_insert(node.span);
+    }
+
+    fn visit_function(&mut self, _: &Function) {}
+
+    fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
 }
 
 impl Visit for Gate {
@@ -281,6 +308,7 @@ impl Visit for Gate {
     }
 
     fn visit_call_expr(&mut self, call: &CallExpr) {
+        self.reject_await_in_arguments(&call.args);
         match &call.callee {
             Callee::Import(import) => self.reject(import.span, "dynamic import()"),
             Callee::Super(s) => self.reject(s.span, "super"),
@@ -303,6 +331,9 @@ impl Visit for Gate {
     }
 
     fn visit_new_expr(&mut self, new: &NewExpr) {
+        if let Some(args) = &new.args {
+            self.reject_await_in_arguments(args);
+        }
         if let Expr::Ident(ident) = &*new.callee
             && &*ident.sym == "Function"
         {
@@ -321,4 +352,21 @@ fn is_console_log(callee: &Expr) -> bool {
     let Expr::Ident(object) = &*member.obj else { return false };
     let Some(prop) = member.prop.as_ident() else { return false };
     &*object.sym == "console" && &*prop.sym == "log"
+}
+
+#[cfg(test)]
+mod await_tests {
+    use super::check;
+
+    #[test]
+    fn await_in_call_arguments_is_rejected_where_it_is() {
+        let violations = check("function f(a) { return a; }\nasync function handler(e) {\n  return f(1, await e);\n}");
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(
+            (violations[0].line, violations[0].column, violations[0].construct),
+            (3, 15, "await in call arguments")
+        );
+        assert!(check("async function handler(e) { var v = await e; return String(v); }").is_empty());
+        assert_eq!(check("async function handler(e) { return new String(await e); }").len(), 1);
+    }
 }
