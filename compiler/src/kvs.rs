@@ -253,6 +253,40 @@ pub fn resolve_relative(key: &str, encoded: &str) -> Option<String> {
     Some(format!("{}{middle}{}", key.get(..prefix)?, key.get(key.len().checked_sub(suffix)?..)?))
 }
 
+/// One pattern route spilled to the KVS: `OP REGEX TEMPLATE`, where OP is a redirect op letter,
+/// `w`, or `x` with the status; REGEX the path regex's source (no spaces: paths are canonical);
+/// TEMPLATE a replacement template (`$NN` captures) or, for `x`, the body. A group's value is its
+/// rules joined by tabs, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpilledRoute {
+    /// The op letter (with the status for a response).
+    pub op: String,
+    /// The source of the path's regular expression.
+    pub regex: String,
+    /// The replacement template, or the body.
+    pub template: String,
+}
+
+impl SpilledRoute {
+    /// The encoded rule.
+    pub fn encode(&self) -> String {
+        format!("{} {} {}", self.op, self.regex, self.template)
+    }
+}
+
+/// The op of an action, as in a route line: a redirect letter, `w`, or `x` and the status.
+pub fn op(action: &rules_dsl::ir::Action) -> String {
+    use rules_dsl::ir::Action;
+    match action {
+        Action::Redirect { status, keep_query, .. } => {
+            let index = REDIRECT_STATUSES.iter().position(|s| s == status).expect("redirect status");
+            (REDIRECT_OPS.as_bytes()[2 * index + usize::from(*keep_query)] as char).to_string()
+        }
+        Action::Rewrite { .. } => REWRITE_OP.to_string(),
+        Action::Respond { status, .. } => format!("{RESPOND_OP}{status:03}"),
+    }
+}
+
 /// The value of a response-header line: its operations separated by tabs, each
 /// `INDEX,NAME:VALUE` (set) or `INDEX,-NAME` (remove), with `INDEX` the rule's position among
 /// the header rules in base 36. The function merges these with the operations of code rules

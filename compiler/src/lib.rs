@@ -18,9 +18,9 @@ pub mod minify;
 pub mod plan;
 pub mod report;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use rules_dsl::ir::{Action, HeaderOp, Rules};
+use rules_dsl::ir::{Action, HeaderOp, Route, Rules, Settings};
 use rules_dsl::{Code, Diagnostic};
 
 pub use report::Report;
@@ -95,19 +95,59 @@ impl std::error::Error for InternalError {}
 
 /// Compiles rules that the front end accepted.
 pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn, InternalError> {
-    let plan = plan::plan(rules);
+    let settings = &rules.settings;
     let mut diagnostics = Vec::new();
+    let with_response = !rules.response_headers.is_empty();
 
-    let route_lines: BTreeMap<String, String> =
-        plan.kvs_routes.iter().map(|(key, route)| (key.clone(), route_value(&route.action).encode(key))).collect();
+    // Place rules; when the request function is over budget, spill the largest groups of pattern
+    // rules to the KVS and try again.
+    let mut spill: BTreeSet<String> = BTreeSet::new();
+    let mut oversized;
+    let (plan, request) = loop {
+        let plan = plan::plan(rules, &spill);
+        let mut route_lines: BTreeMap<String, String> =
+            plan.kvs_routes.iter().map(|(key, route)| (key.clone(), route_value(&route.action).encode(key))).collect();
+        for (group, routes) in &plan.spilled {
+            route_lines.insert(group.clone(), group_value(routes, settings));
+        }
+        oversized = Vec::new();
+        let request = build_side('r', &route_lines, options, &mut oversized, |store| {
+            emit::request_function(rules, &plan, store, with_response)
+        })?;
+        let excess = request.code.len().saturating_sub(options.max_function_bytes);
+        if excess == 0 {
+            break (plan, request);
+        }
+        let room = kvs::MAX_ENTRY_BYTES - 16;
+        let candidates: Vec<(String, usize)> =
+            plan::spill_candidates(&plan, settings, |route| emit::route_code_size(route, settings))
+                .into_iter()
+                .filter(|(group, _)| {
+                    let routes: Vec<&Route> = plan
+                        .code_routes
+                        .iter()
+                        .copied()
+                        .filter(|r| plan::group_key(r, settings).as_ref() == Some(group))
+                        .collect();
+                    group.len() + group_value(&routes, settings).len() < room
+                })
+                .collect();
+        let before = spill.len();
+        let mut saved = 0;
+        for (group, size) in candidates {
+            spill.insert(group);
+            // Minified code is about half the size of the readable code the estimate counts.
+            saved += size / 2;
+            if saved >= excess {
+                break;
+            }
+        }
+        if spill.len() == before {
+            break (plan, request);
+        }
+    };
     let header_lines: BTreeMap<String, String> =
         plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
-
-    let with_response = !rules.response_headers.is_empty();
-    let mut oversized = Vec::new();
-    let request = build_side('r', &route_lines, options, &mut oversized, |store| {
-        emit::request_function(rules, &plan, store, with_response)
-    })?;
     let response = if with_response {
         Some(build_side('h', &header_lines, options, &mut oversized, |store| {
             emit::response_function(rules, &plan, store)
@@ -116,9 +156,10 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
         None
     };
     for line in &oversized {
-        let origin = match plan.kvs_routes.get(&line.key) {
-            Some(route) => route.origin,
-            None => plan.kvs_header_origins[&line.key],
+        let origin = match (plan.kvs_routes.get(&line.key), plan.spilled.get(&line.key)) {
+            (Some(route), _) => route.origin,
+            (None, Some(group)) => group[0].origin,
+            (None, None) => plan.kvs_header_origins[&line.key],
         };
         let (message, label) = if line.crowded {
             (
@@ -239,7 +280,7 @@ fn build_side(
         if !minified.contains(&placeholder) {
             return Err(InternalError("the KVS namespace placeholder was lost in minification".into()));
         }
-        minified.replacen(&placeholder, &emit::js::string(&namespace), 1)
+        minified.replace(&placeholder, &emit::js::string(&namespace))
     } else {
         minified
     };
@@ -291,6 +332,26 @@ fn target_text(target: &rules_dsl::ir::Target) -> &str {
         [] => "",
         _ => unreachable!("placement keeps targets with captures in code"),
     }
+}
+
+/// The value of a spilled group: its routes in file order, tab-separated (see `kvs::SpilledRoute`).
+fn group_value(routes: &[&Route], settings: &Settings) -> String {
+    let rules: Vec<String> = routes
+        .iter()
+        .map(|route| {
+            let template = match &route.action {
+                Action::Redirect { target, .. } | Action::Rewrite { target } => emit::js::replace_template(target),
+                Action::Respond { body, .. } => body.clone().unwrap_or_default(),
+            };
+            kvs::SpilledRoute {
+                op: kvs::op(&route.action),
+                regex: emit::js::path_regex_source(&route.matcher.path, settings),
+                template,
+            }
+            .encode()
+        })
+        .collect();
+    rules.join("\t")
 }
 
 fn header_value<'a>(ops: &'a [(usize, &'a HeaderOp)]) -> kvs::HeaderValue<'a> {

@@ -10,10 +10,17 @@
 //! - A `header` rule with an exact path and no host goes to the KVS; its operations carry
 //!   their position so the function can merge them with code rules in file order.
 //! - Everything else is code: patterns, hosts, conditions, `prefix-strip`, `request-header`.
+//! - When the code is over budget, pattern routes without host or conditions whose first segment
+//!   is literal may be *spilled* to the KVS, grouped by that segment (`/blog/*` holds every
+//!   spilled rule under `/blog`). The function reads the group where it reads the KVS (after the
+//!   code rules that come before the first exact KVS rule, before the others) when the exact
+//!   lookup misses, and tries its rules in file order. A rule is spilled only if every code rule
+//!   that could match one of its paths is still tried in file order relative to it, so moving it
+//!   cannot change which rule answers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use rules_dsl::ir::{Action, HeaderOp, HeaderRule, Origin, Route, Rules};
+use rules_dsl::ir::{Action, Case, HeaderOp, HeaderRule, Origin, PathPattern, Route, Rules, Segment, Settings};
 use rules_dsl::pattern::{self, PathMatch};
 
 /// Where each rule goes.
@@ -25,6 +32,8 @@ pub struct Plan<'r> {
     pub code_routes: Vec<&'r Route>,
     /// How many of `code_routes` are tried before the KVS.
     pub kvs_after: usize,
+    /// Pattern routes spilled to the KVS, by group key (`/segment/*`), in file order.
+    pub spilled: BTreeMap<String, Vec<&'r Route>>,
     /// Exact response-header operations by lookup key: (rule position, operation).
     pub kvs_headers: BTreeMap<String, Vec<(usize, &'r HeaderOp)>>,
     /// The first rule behind each exact response-header key, for diagnostics.
@@ -33,8 +42,8 @@ pub struct Plan<'r> {
     pub code_headers: Vec<(usize, &'r HeaderRule)>,
 }
 
-/// Decides placement.
-pub fn plan(rules: &Rules) -> Plan<'_> {
+/// Decides placement, spilling the pattern routes of the groups in `spill` where that is safe.
+pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
     let settings = &rules.settings;
     let matcher = PathMatch { settings };
     let mut plan = Plan::default();
@@ -61,6 +70,9 @@ pub fn plan(rules: &Rules) -> Plan<'_> {
         }
     }
     plan.kvs_after = kvs_after.unwrap_or(0);
+    if !spill.is_empty() {
+        spill_routes(&mut plan, settings, spill);
+    }
     for (position, rule) in rules.response_headers.iter().enumerate() {
         if rule.matcher.is_unconditional_exact() {
             let literal = rule.matcher.path.literal_path().expect("exact");
@@ -82,4 +94,107 @@ fn fits_a_line(action: &Action) -> bool {
         Action::Redirect { target, .. } | Action::Rewrite { target } => target.as_literal().is_some(),
         Action::Respond { body, .. } => body.as_deref().is_none_or(|b| !b.contains(['\t', '\n'])),
     }
+}
+
+/// The KVS key of a spillable route's group: its first segment, as a lookup key, and `/*`.
+pub fn group_key(route: &Route, settings: &Settings) -> Option<String> {
+    let spillable = route.matcher.host.is_none()
+        && route.matcher.conditions.is_empty()
+        && !route.matcher.path.is_exact()
+        && match &route.action {
+            Action::Respond { body, .. } => body.as_deref().is_none_or(|b| !b.contains('\t')),
+            _ => true,
+        };
+    let Some(Segment::Literal(first)) = route.matcher.path.segments.first().filter(|_| spillable) else {
+        return None;
+    };
+    let first = match settings.case {
+        Case::Sensitive => first.clone(),
+        Case::Insensitive => first.to_ascii_lowercase(),
+    };
+    Some(format!("/{first}/*"))
+}
+
+/// Moves the routes of the chosen groups from code to `spilled`, keeping in code those whose
+/// order against a competing code rule would change.
+fn spill_routes<'r>(plan: &mut Plan<'r>, settings: &Settings, spill: &BTreeSet<String>) {
+    let mut candidates: Vec<bool> =
+        plan.code_routes.iter().map(|r| group_key(r, settings).is_some_and(|g| spill.contains(&g))).collect();
+    loop {
+        let mut changed = false;
+        for i in 0..plan.code_routes.len() {
+            if !candidates[i] {
+                continue;
+            }
+            let route = plan.code_routes[i];
+            let competes = plan.code_routes.iter().zip(&candidates).enumerate().any(|(j, (other, &spilled))| {
+                // Code rules before the KVS are tried before the group: fine if they come first in
+                // the file; code rules after the KVS are tried after it: fine if they come later.
+                let order_kept = if j < plan.kvs_after {
+                    other.origin.span.start < route.origin.span.start
+                } else {
+                    other.origin.span.start > route.origin.span.start
+                };
+                !spilled && !order_kept && paths_overlap(&route.matcher.path, &other.matcher.path, settings)
+            });
+            if competes {
+                candidates[i] = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let before = plan.kvs_after;
+    let mut kept = Vec::new();
+    let mut kept_before = 0;
+    for (i, (route, spilled)) in plan.code_routes.drain(..).zip(candidates).enumerate() {
+        if spilled {
+            plan.spilled.entry(group_key(route, settings).expect("candidate")).or_default().push(route);
+        } else {
+            kept_before += usize::from(i < before);
+            kept.push(route);
+        }
+    }
+    plan.code_routes = kept;
+    plan.kvs_after = kept_before;
+}
+
+/// Whether some path could match both patterns (conservative: `true` when unsure).
+pub fn paths_overlap(a: &PathPattern, b: &PathPattern, settings: &Settings) -> bool {
+    let segments_meet = a.segments.iter().zip(&b.segments).all(|(x, y)| match (x, y) {
+        (Segment::Literal(p), Segment::Literal(q)) => match settings.case {
+            Case::Sensitive => p == q,
+            Case::Insensitive => p.eq_ignore_ascii_case(q),
+        },
+        (Segment::Literal(text), Segment::Param(_)) | (Segment::Param(_), Segment::Literal(text)) => !text.is_empty(),
+        (Segment::Param(_), Segment::Param(_)) => true,
+    });
+    let (la, lb) = (a.segments.len(), b.segments.len());
+    let lengths_meet = match (a.splat, b.splat) {
+        (true, true) => true,
+        (true, false) => lb >= la,
+        (false, true) => la >= lb,
+        (false, false) => la == lb,
+    };
+    segments_meet && lengths_meet
+}
+
+/// Spillable groups that are still in code, with an estimate of the code they take, largest
+/// first (ties by key, for determinism).
+pub fn spill_candidates(
+    plan: &Plan<'_>,
+    settings: &Settings,
+    code_size: impl Fn(&Route) -> usize,
+) -> Vec<(String, usize)> {
+    let mut groups: BTreeMap<String, usize> = BTreeMap::new();
+    for route in &plan.code_routes {
+        if let Some(group) = group_key(route, settings) {
+            *groups.entry(group).or_default() += code_size(route);
+        }
+    }
+    let mut groups: Vec<(String, usize)> = groups.into_iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    groups
 }

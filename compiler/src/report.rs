@@ -69,8 +69,10 @@ pub struct LargestEntry {
 pub struct RulesReport {
     /// `redirect`, `rewrite` and `respond` rules compiled (after removing unreachable ones).
     pub routes: usize,
-    /// Of those, how many live in the KVS.
+    /// Of those, how many live in the KVS as exact paths.
     pub routes_in_kvs: usize,
+    /// Of those, how many pattern routes were spilled to the KVS to keep the code under budget.
+    pub routes_spilled: usize,
     /// `header` rules compiled.
     pub header_rules: usize,
     /// Of those, how many live in the KVS.
@@ -104,7 +106,8 @@ impl Report {
         entries: &[Entry],
         options: &CompileOptions,
     ) -> Report {
-        let request_reads = u32::from(!plan.kvs_routes.is_empty());
+        let request_reads =
+            u32::from(!plan.kvs_routes.is_empty() || !plan.spilled.is_empty()) + u32::from(!plan.spilled.is_empty());
         let response_reads = u32::from(!plan.kvs_headers.is_empty());
         let mut functions = vec![FunctionReport {
             file: "viewer-request.js".into(),
@@ -141,6 +144,7 @@ impl Report {
             rules: RulesReport {
                 routes: rules.routes.len(),
                 routes_in_kvs: plan.kvs_routes.len(),
+                routes_spilled: plan.spilled.values().map(Vec::len).sum(),
                 header_rules: rules.response_headers.len(),
                 header_rules_in_kvs,
                 request_header_rules: rules.request_headers.len(),

@@ -36,7 +36,16 @@ fn regex_text(text: &str) -> String {
 /// A regular-expression literal that matches canonical request paths exactly as
 /// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat.
 pub fn path_regex(pattern: &PathPattern, settings: &Settings) -> String {
-    let mut re = String::from("/^");
+    let mut re = format!("/{}/", path_regex_source(pattern, settings));
+    if settings.case == Case::Insensitive {
+        re.push('i');
+    }
+    re
+}
+
+/// The source of [`path_regex`], for `new RegExp(source, flags)`.
+pub fn path_regex_source(pattern: &PathPattern, settings: &Settings) -> String {
+    let mut re = String::from("^");
     for segment in &pattern.segments {
         re.push_str("\\/");
         match segment {
@@ -51,11 +60,21 @@ pub fn path_regex(pattern: &PathPattern, settings: &Settings) -> String {
     } else if pattern.trailing_slash {
         re.push_str("\\/");
     }
-    re.push_str("$/");
-    if settings.case == Case::Insensitive {
-        re.push('i');
-    }
+    re.push('$');
     re
+}
+
+/// A replacement template for `String.prototype.replace` with the path regex: literal text with
+/// `$` doubled, captures as two-digit `$NN` (so that a digit after a capture stays literal).
+pub fn replace_template(target: &Target) -> String {
+    let mut out = String::new();
+    for piece in &target.pieces {
+        match piece {
+            Piece::Text(text) => out.push_str(&text.replace('$', "$$")),
+            Piece::Capture(index) => out.push_str(&format!("${:02}", index + 1)),
+        }
+    }
+    out
 }
 
 /// A regular expression matching `prefix` on segment boundaries, capturing the rest (`/x`).

@@ -29,7 +29,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
     let mut body = Body::default();
     let uses_host = plan.code_routes.iter().any(|r| r.matcher.host.is_some())
         || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
-    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = norm(uri), m, v, w, x;");
+    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = norm(uri), m, v, w, x, g, a, i, o, s, j, re, t;");
     let exact_tests =
         plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
     if store.is_some() || exact_tests.into_iter().any(|m| m.path.is_exact()) {
@@ -54,22 +54,32 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
     match store {
         None => body.if_chain(&[before, from_kvs].concat(), None),
         Some(store) if before.is_empty() => {
-            lookup(&mut body, settings, store);
+            lookup(&mut body, settings, store, "v", "k");
+            if !plan.spilled.is_empty() {
+                spilled_lookup(&mut body, settings, store);
+            }
             body.if_chain(&from_kvs, None);
         }
         Some(store) => {
             // The KVS is read only when no earlier code rule answered.
             body.if_chain(&before, None);
             body.line("else {");
-            lookup(&mut body, settings, store);
+            lookup(&mut body, settings, store, "v", "k");
+            if !plan.spilled.is_empty() {
+                spilled_lookup(&mut body, settings, store);
+            }
             body.if_chain(&from_kvs, None);
             body.line("}");
         }
     }
 
     // Step 2 and 3: prefix-strip on the URI step 1 left, else index.
-    let has_rewrite =
-        plan.code_routes.iter().chain(plan.kvs_routes.values()).any(|r| matches!(r.action, Action::Rewrite { .. }));
+    let has_rewrite = plan
+        .code_routes
+        .iter()
+        .chain(plan.kvs_routes.values())
+        .chain(plan.spilled.values().flatten())
+        .any(|r| matches!(r.action, Action::Rewrite { .. }));
     let changes_uri = has_rewrite || !rules.prefix_strips.is_empty() || settings.index.is_some();
     if changes_uri {
         let base = if has_rewrite { "w ? rewrite(request, w) : " } else { "" };
@@ -120,9 +130,11 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
     }
     body.line("return request;");
     let targets = || {
-        plan.code_routes.iter().chain(plan.kvs_routes.values()).filter_map(|r| match &r.action {
-            Action::Redirect { target, keep_query: true, .. } => Some(target.instantiate(&[])),
-            _ => None,
+        plan.code_routes.iter().chain(plan.kvs_routes.values()).chain(plan.spilled.values().flatten()).filter_map(|r| {
+            match &r.action {
+                Action::Redirect { target, keep_query: true, .. } => Some(target.instantiate(&[])),
+                _ => None,
+            }
         })
     };
     let constants =
@@ -135,7 +147,7 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
     let settings = &rules.settings;
     let mut body = Body::default();
     body.line("var request = event.request, response = event.response, headers = response.headers, p = request.headers[\"x-hedge-path\"];");
-    body.line("var n = norm(p ? p.value : request.uri), m, v, a, c, o, j, ops = {};");
+    body.line("var n = norm(p ? p.value : request.uri), m, v, a, c, o, i, j, ops = {};");
     if store.is_some() || plan.code_headers.iter().any(|(_, r)| r.matcher.path.is_exact()) {
         body.line(&format!("var k = {};", key_expr("n", settings)));
     }
@@ -157,7 +169,7 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
                     HeaderOp::Remove { name } => format!("put(ops, {position}, {}, null);", js::string(name)),
                 });
             }
-            lookup(&mut body, settings, store);
+            lookup(&mut body, settings, store, "v", "k");
             body.line("if (v) for (i = 0, a = v.split(\"\\t\"); i < a.length; i++) {");
             body.line("  c = a[i].indexOf(\",\"); o = a[i].slice(c + 1); j = o.indexOf(\":\");");
             body.line("  put(ops, parseInt(a[i].slice(0, c), 36), j < 0 ? o.slice(1) : o.slice(0, j), j < 0 ? null : o.slice(j + 1));");
@@ -169,24 +181,37 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
     assemble(store.is_some(), &[], &body)
 }
 
-/// Sets `v` to the value of key `k`'s line, or "" (see `kvs.rs`): hash, one read, search.
-/// Written inline, not as a helper: the minifier would otherwise inline an async helper as an
-/// async function expression, which CloudFront rejects.
-fn lookup(body: &mut Body, settings: &Settings, store: Store) {
-    body.line(
-        "for (var hash = 2166136261, i = 0; i < k.length; i++) hash = Math.imul(hash ^ k.charCodeAt(i), 16777619);",
-    );
-    body.line("try {");
+/// Sets `var` to the value of the line for the key in `key` (an expression), or "" when there
+/// is none or the read fails: one KVS read (see `kvs.rs`). The read stays in the handler: an
+/// async helper would be inlined by the minifier as an async function expression, which
+/// CloudFront rejects.
+///
+/// The `await` stands alone in its block: njs does not support `await` in call arguments, and
+/// keeping the call outside the `try` stops the minifier from moving the `await` into it.
+fn lookup(body: &mut Body, settings: &Settings, store: Store, var: &str, key: &str) {
     body.line(&format!(
-        "  v = await {}.get({} + (hash >>> 0) % {});",
+        "try {{ {var} = await {}.get({} + bucket({key}) % {}); }} catch (e) {{ {var} = \"\"; }}",
         store_expr(settings),
         js::string(NAMESPACE_PLACEHOLDER),
         store.buckets
     ));
-    body.line("  i = v.indexOf(\"\\x7f\" + k + \" \");");
-    body.line("  v = i < 0 ? \"\" : v.slice(i + k.length + 2, v.indexOf(\"\\x7f\", i + 1));");
-    body.line("} catch (e) {");
-    body.line("  v = \"\";");
+    body.line(&format!("{var} = line({var}, {key});"));
+}
+
+/// Pattern rules spilled to the KVS, grouped by first segment: one more read, then each rule of
+/// the group in file order; a match becomes a value in the exact format (target with nothing
+/// shared with the key) for the branch that decodes KVS hits.
+fn spilled_lookup(body: &mut Body, settings: &Settings, store: Store) {
+    let flags = if settings.case == Case::Insensitive { "\"i\"" } else { "\"\"" };
+    body.line("if (!v && (m = /^\\/[^\\/]+/.exec(k))) {");
+    body.line("  m = m[0] + \"/*\";");
+    lookup(body, settings, store, "g", "m");
+    body.line("  for (a = g ? g.split(\"\\t\") : [], i = 0; i < a.length; i++) {");
+    body.line(&format!(
+        "    o = a[i]; s = o.indexOf(\" \"); j = o.indexOf(\" \", s + 1); re = new RegExp(o.slice(s + 1, j), {flags});"
+    ));
+    body.line("    if (re.test(n)) { t = o.slice(j + 1); v = o[0] == \"x\" ? o.slice(0, s) + t : o.slice(0, s) + \"00\" + collapse(n.replace(re, t)); break; }");
+    body.line("  }");
     body.line("}");
 }
 
@@ -232,7 +257,8 @@ fn key_expr(var: &str, settings: &Settings) -> String {
 
 /// The statements for a KVS hit; only the kinds of action present in the store are decoded.
 fn kvs_route_action(plan: &Plan<'_>) -> String {
-    let has = |f: fn(&Action) -> bool| plan.kvs_routes.values().any(|r| f(&r.action));
+    let has =
+        |f: fn(&Action) -> bool| plan.kvs_routes.values().chain(plan.spilled.values().flatten()).any(|r| f(&r.action));
     let mut out = String::new();
     if has(|a| matches!(a, Action::Respond { .. })) {
         let _ = write!(out, "if (v[0] == \"{RESPOND_OP}\") return respond(+v.slice(1, 4), v.slice(4)); ");
@@ -249,6 +275,11 @@ fn kvs_route_action(plan: &Plan<'_>) -> String {
         let _ = write!(out, "if (v[0] == \"{REWRITE_OP}\") w = resolve(v, k);");
     }
     out.trim_end().to_string()
+}
+
+/// How much readable code a route takes in the request function, for spilling decisions.
+pub fn route_code_size(route: &Route, settings: &Settings) -> usize {
+    route_condition(route, settings).len() + route_action(route).len() + 24
 }
 
 fn route_action(route: &Route) -> String {

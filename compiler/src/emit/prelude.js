@@ -16,6 +16,18 @@ function norm(u) {
   }
 }
 
+// The bucket number of a lookup key: FNV-1a over its UTF-16 code units (compiler kvs.rs `fnv1a`).
+function bucket(key) {
+  for (var hash = 2166136261, i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}
+
+// The value of the line for `key` in a bucket's text, or "" (compiler kvs.rs `lookup`).
+function line(text, key) {
+  var i = text.indexOf("\x7f" + key + " ");
+  return i < 0 ? "" : text.slice(i + key.length + 2, text.indexOf("\x7f", i + 1));
+}
+
 // A target stored relative to its key (compiler kvs.rs `relative`).
 function resolve(value, key) {
   return key.slice(0, value.charCodeAt(1) - 48) + value.slice(3) + key.slice(key.length - value.charCodeAt(2) + 48);
