@@ -4,12 +4,13 @@
 //! - [`event`]: the request shorthand (`GET https://example.com/a?b=1`) and CloudFront events;
 //! - [`casefile`]: TOML case files;
 //! - [`engine`]: the interface to a JavaScript engine, with [`njs`] as one implementation
-//!   (the local boa runtime is the other);
+//!   and [`boa`] (the local runtime) as the other;
 //! - [`simulate`]: viewer-request, origin, viewer-response;
 //! - [`expect`]: expectations and mismatches.
 //!
 //! This crate knows nothing of the rules language: a site is code and KVS data.
 
+pub mod boa;
 pub mod casefile;
 pub mod engine;
 pub mod event;

@@ -1,4 +1,5 @@
-//! Runs every `conformance/rules/*.toml` file on njs: one test per file.
+//! Runs every `conformance/rules/*.toml` file on njs and on the local runtime (boa): one test
+//! per file and engine.
 
 use std::path::PathBuf;
 
@@ -13,16 +14,20 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
-    let trials = paths
-        .into_iter()
-        .map(|path| {
-            let name = format!("njs::{}", path.file_stem().expect("file").to_string_lossy());
-            Trial::test(name, move || {
-                let mut njs = cases::njs::Njs::default();
-                let failures = conformance::run_rules_file(&path, &mut njs).map_err(Failed::from)?;
-                if failures.is_empty() { Ok(()) } else { Err(failures.join("\n").into()) }
-            })
-        })
-        .collect();
+    let mut trials = Vec::new();
+    for path in paths {
+        let stem = path.file_stem().expect("file").to_string_lossy().to_string();
+        let njs_path = path.clone();
+        trials.push(Trial::test(format!("njs::{stem}"), move || {
+            let mut njs = cases::njs::Njs::default();
+            let failures = conformance::run_rules_file(&njs_path, &mut njs).map_err(Failed::from)?;
+            if failures.is_empty() { Ok(()) } else { Err(failures.join("\n").into()) }
+        }));
+        trials.push(Trial::test(format!("boa::{stem}"), move || {
+            let mut boa = cases::boa::Boa::default();
+            let failures = conformance::run_rules_file(&path, &mut boa).map_err(Failed::from)?;
+            if failures.is_empty() { Ok(()) } else { Err(failures.join("\n").into()) }
+        }));
+    }
     libtest_mimic::run(&args, trials).exit();
 }
