@@ -173,7 +173,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
             .push(Diagnostic::new(Code::KvsEntryTooLarge, origin.span, message).with_label(label).with_help(format!(
             "a KVS key is at most {} bytes and a key with its value at most {} bytes; shorten the path or the target",
             kvs::MAX_KEY_BYTES,
-            thousands(kvs::MAX_ENTRY_BYTES)
+            report::thousands(kvs::MAX_ENTRY_BYTES)
         )));
     }
 
@@ -214,7 +214,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
                     .with_label("over the function size limit")
                     .with_help(format!(
                         "CloudFront functions hold at most {} bytes; exact-path rules cost no code, patterns and conditions do",
-                        thousands(options.max_function_bytes)
+                        report::thousands(options.max_function_bytes)
                     )),
             );
         }
@@ -298,19 +298,6 @@ fn build_side(
         count: b.count,
     });
     Ok(Side { code, buckets })
-}
-
-/// `12,345`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn route_value(action: &Action) -> kvs::RouteValue<'_> {
