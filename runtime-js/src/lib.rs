@@ -5,12 +5,14 @@
 //! - [`result`]: what CloudFront makes of a returned value (normalisation and validation),
 //!   shared by every engine;
 //! - [`function`]: a function loaded once and called on many events;
+//! - [`input`]: events and KVS data read from text;
 //! - [`cost`]: the compute estimate.
 
 pub mod cost;
 pub mod function;
 pub mod gate;
 pub mod host;
+pub mod input;
 pub mod result;
 mod sandbox;
 

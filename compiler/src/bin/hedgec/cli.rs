@@ -31,6 +31,16 @@ pub enum Command {
     ///
     /// Example: hedgec compile site.hedge -o dist
     Compile(commands::compile::CompileArgs),
+
+    /// Run a function once on an event, locally, as CloudFront's TestFunction does.
+    ///
+    /// Runs any cloudfront-js-2.0 function (compiled by hedgec or written by hand) on the
+    /// embedded runtime, with the KVS data of --kvs (AWS's import format). Exit status 1 when
+    /// the function fails (syntax error, exception, invalid result, over budget); 2 when the
+    /// function, event or KVS file cannot be used.
+    ///
+    /// Example: hedgec run dist/viewer-request.js --event event.json --kvs dist/kvs.json --format json
+    Run(commands::run::RunArgs),
 }
 
 #[cfg(test)]

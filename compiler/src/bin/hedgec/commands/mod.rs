@@ -1,6 +1,7 @@
 //! One module per command; each turns parsed arguments into calls to the library crates.
 
 pub mod compile;
+pub mod run;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Status;
@@ -9,5 +10,6 @@ use crate::ui::Status;
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Compile(args) => compile::run(&args),
+        Command::Run(args) => run::run(&args),
     }
 }
