@@ -9,13 +9,17 @@
 //! 4. [`minify`]: minify with swc;
 //! 5. check the result with the runtime's syntax gate, and measure it ([`report`]).
 //!
+//! [`probes`] derives, from the rules, requests that exercise every rule and every miss path.
+//!
 //! The compiler does no IO: it takes [`rules_dsl::ir::Rules`] and returns text. Equal inputs
 //! give byte-identical outputs.
 
 pub mod emit;
+pub mod explain;
 pub mod kvs;
 pub mod minify;
 pub mod plan;
+pub mod probes;
 pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,6 +65,8 @@ pub struct CompileReturn {
     pub response_store: Option<StoreLayout>,
     /// Measurements for `report.json`.
     pub report: Report,
+    /// The rules that live in the KVS (exact lines and spilled groups), sorted by position.
+    pub kvs_lines: Vec<rules_dsl::ir::Origin>,
     /// Errors found by the back end (KVS entries over limits, functions over the size limit).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -235,6 +241,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
         request_store,
         response_store,
         report,
+        kvs_lines: explain::kvs_origins(&plan),
         diagnostics,
     })
 }
