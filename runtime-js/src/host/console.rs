@@ -124,7 +124,7 @@ impl Dump {
             let name = if is_buffer {
                 "Buffer".to_string()
             } else {
-                let constructor = array.constructor(context)?;
+                let constructor = object.get(js_string!("constructor"), context)?;
                 let name = constructor.as_object().map(|c| c.get(js_string!("name"), context)).transpose()?;
                 name.and_then(|n| n.as_string().map(|n| rust_string(&n))).unwrap_or_else(|| "TypedArray".into())
             };
