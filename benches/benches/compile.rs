@@ -51,9 +51,12 @@ fn plan_and_pack(bencher: Bencher<'_, '_>) {
             .kvs_routes
             .iter()
             .map(|(key, route)| {
-                let rules_dsl::ir::Action::Redirect { status, target, keep_query } = &route.action else { unreachable!() };
+                let rules_dsl::ir::Action::Redirect { status, target, keep_query } = &route.action else {
+                    unreachable!()
+                };
                 let target = target.as_literal().unwrap();
-                let value = compiler::kvs::RouteValue::Redirect { status: *status, target: &target, keep_query: *keep_query };
+                let value =
+                    compiler::kvs::RouteValue::Redirect { status: *status, target: &target, keep_query: *keep_query };
                 (key.clone(), value.encode(key))
             })
             .collect();
@@ -66,7 +69,8 @@ fn emit_minify_gate(bencher: Bencher<'_, '_>) {
     let rules = analyzed(&benches::netlify_45000_redirects());
     let plan = compiler::plan::plan(&rules, &Default::default());
     bencher.bench(|| {
-        let source = compiler::emit::request_function(&rules, &plan, Some(compiler::emit::Store { buckets: 2251 }), false);
+        let source =
+            compiler::emit::request_function(&rules, &plan, Some(compiler::emit::Store { buckets: 2251 }), false);
         let code = compiler::minify::minify(&source, false).unwrap();
         black_box(runtime_js::gate::check(&code))
     });

@@ -48,10 +48,26 @@ pub fn next_bucket_count(count: u32) -> u32 {
 /// The fill the bucket count aims at, in bytes of lines per bucket.
 pub const TARGET_FILL: usize = 640;
 
-/// FNV-1a over the UTF-16 code units of `key`, as `Math.imul` computes it in the functions.
+/// Keys longer than this many UTF-16 units are hashed by a sample (see [`fnv1a`]).
+pub const HASH_SAMPLE: usize = 48;
+
+/// The bucket hash of a key, as `bucket()` computes it in the functions: FNV-1a over the
+/// key's UTF-16 code units with `Math.imul` arithmetic. A key longer than 96 units is hashed
+/// by a sample: its first 48 units, its last 48 and its length in decimal. That bounds the cost
+/// of a lookup however long a request's path is; the bucket's line search still compares whole
+/// keys.
 pub fn fnv1a(key: &str) -> u32 {
+    let units: Vec<u16> = key.encode_utf16().collect();
+    let sample: Vec<u16> = if units.len() > 2 * HASH_SAMPLE {
+        let mut sample = units[..HASH_SAMPLE].to_vec();
+        sample.extend_from_slice(&units[units.len() - HASH_SAMPLE..]);
+        sample.extend(units.len().to_string().encode_utf16());
+        sample
+    } else {
+        units
+    };
     let mut hash: u32 = 2_166_136_261;
-    for unit in key.encode_utf16() {
+    for unit in sample {
         hash = (hash ^ u32::from(unit)).wrapping_mul(16_777_619);
     }
     hash

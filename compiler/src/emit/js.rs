@@ -34,9 +34,14 @@ fn regex_text(text: &str) -> String {
 }
 
 /// A regular-expression literal that matches canonical request paths exactly as
-/// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat.
-pub fn path_regex(pattern: &PathPattern, settings: &Settings) -> String {
-    let mut re = format!("/{}/", path_regex_source(pattern, settings));
+/// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat (or,
+/// when `capture` is false, with no groups that capture).
+pub fn path_regex(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
+    let mut source = path_regex_source(pattern, settings);
+    if !capture {
+        source = source.replace("([^\\/]+)", "[^\\/]+").replace("(?:\\/(.*))?", "(?:\\/.*)?");
+    }
+    let mut re = format!("/{source}/");
     if settings.case == Case::Insensitive {
         re.push('i');
     }

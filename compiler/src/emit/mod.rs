@@ -327,7 +327,11 @@ fn path_test(matcher: &Matcher, settings: &Settings, capture: bool) -> String {
     if let Some(literal) = matcher.path.literal_path() {
         return format!("k == {}", js::string(&rules_dsl::pattern::lookup_key(&literal, settings)));
     }
-    let regex = js::path_regex(&matcher.path, settings);
+    if !capture && matcher.path.segments.is_empty() && matcher.path.splat {
+        // `/*` matches every path.
+        return "1".to_string();
+    }
+    let regex = js::path_regex(&matcher.path, settings, capture);
     if capture { format!("(m = {regex}.exec(n))") } else { format!("{regex}.test(n)") }
 }
 

@@ -4,20 +4,25 @@
 // the syntax gate checks the final output.
 
 // Canonical percent-encoding (rules-dsl pattern::canonical_path): encode what is outside
-// `!`..`~`, decode escapes of unreserved characters, upper-case the other escapes.
+// `!`..`~`, upper-case every escape, then decode the escapes of unreserved characters. Every
+// callback is a native function, so the cost stays flat however many escapes a URI holds.
+var upper = Function.prototype.call.bind("".toUpperCase);
 function norm(u) {
   try {
-    return u.replace(/[^!-~]+/g, encodeURIComponent).replace(/%[0-9a-fA-F]{2}/g, function (m) {
-      var c = String.fromCharCode(parseInt(m.slice(1), 16));
-      return /[\w.~-]/.test(c) ? c : m.toUpperCase();
-    });
+    return u
+      .replace(/[^!-~]+/g, encodeURIComponent)
+      .replace(/%[0-9a-f]{2}/gi, upper)
+      .replace(/%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)/g, decodeURIComponent);
   } catch (e) {
     return u;
   }
 }
 
-// The bucket number of a lookup key: FNV-1a over its UTF-16 code units (compiler kvs.rs `fnv1a`).
+// The bucket number of a lookup key: FNV-1a over its UTF-16 code units; a key longer than 96
+// units is sampled (its first and last 48 units and its length) so that the cost is bounded
+// (compiler kvs.rs `fnv1a`).
 function bucket(key) {
+  if (key.length > 96) key = key.slice(0, 48) + key.slice(-48) + key.length;
   for (var hash = 2166136261, i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619);
   return hash >>> 0;
 }

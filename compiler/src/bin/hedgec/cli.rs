@@ -41,6 +41,27 @@ pub enum Command {
     ///
     /// Example: hedgec run dist/viewer-request.js --event event.json --kvs dist/kvs.json --format json
     Run(commands::run::RunArgs),
+
+    /// Run test cases against rules or a function, on the local runtime.
+    ///
+    /// A case file (TOML) holds [[case]] tables: a request as a shorthand line
+    /// (`request = "GET https://example.com/a?b=1"`, with optional headers, cookies, country,
+    /// viewer_ip) or a whole event, and `expect` with only what to check: status, location, uri,
+    /// querystring, origin, headers, request_headers, body, error, max_kvs_reads. For rules, a
+    /// request goes through viewer-request and, when it reaches the origin (answering `origin`,
+    /// 200 by default), through viewer-response.
+    ///
+    /// Example: hedgec test site.hedge cases.toml
+    Test(commands::test::TestArgs),
+
+    /// The CI gate: compile, measure every budget, and fail (exit 1) when one is over.
+    ///
+    /// Budgets: the bytes of each function, the estimated compute utilization of probe requests
+    /// derived from the rules (one per rule, and misses) and of any cases given, and the bytes
+    /// of KVS data. `--format github` annotates the rule responsible in pull requests.
+    ///
+    /// Example: hedgec check site.hedge cases.toml --format github
+    Check(commands::check::CheckArgs),
 }
 
 #[cfg(test)]

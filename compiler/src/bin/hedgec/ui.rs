@@ -46,6 +46,12 @@ pub fn error(error: &anyhow::Error) {
     let _ = writeln!(stderr, "error: {error:#}");
 }
 
+/// Prints machine output (JSON, XML) on stdout, with a final line break.
+pub fn stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}
+
 /// Prints a line of human output.
 pub fn note(line: &str) {
     let mut stderr = std::io::stderr().lock();

@@ -33,6 +33,8 @@ pub struct CompileArgs {
 pub struct Compiled {
     /// The rules file.
     pub source: SourceFile,
+    /// What the rules mean.
+    pub rules: rules_dsl::ir::Rules,
     /// The compiler's output.
     pub output: compiler::CompileReturn,
 }
@@ -64,10 +66,10 @@ pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<R
             }
         })
         .collect();
-    let mut all = analysis.diagnostics;
+    let mut all = analysis.diagnostics.clone();
     all.extend(output.diagnostics.iter().cloned());
     ui::diagnostics(&all, &source);
-    Ok(Ok(Compiled { source, output }))
+    Ok(Ok(Compiled { source, rules: analysis.rules, output }))
 }
 
 /// Runs the command.

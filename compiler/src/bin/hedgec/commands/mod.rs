@@ -1,7 +1,10 @@
 //! One module per command; each turns parsed arguments into calls to the library crates.
 
+pub mod check;
 pub mod compile;
 pub mod run;
+pub mod site;
+pub mod test;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Status;
@@ -9,7 +12,9 @@ use crate::ui::Status;
 /// Runs the chosen command.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
+        Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
