@@ -62,6 +62,15 @@ pub enum Command {
     ///
     /// Example: hedgec check site.hedge cases.toml --format github
     Check(commands::check::CheckArgs),
+
+    /// Translate other tools' rule files (Netlify, Cloudflare Pages, CSV) into hedge rules.
+    ///
+    /// Every rule that cannot be expressed is reported with its file and line (and listed at the
+    /// end of the output); approximations, reorderings and assumptions are reported too. Exit
+    /// status 1 when any rule was left out; the output is written all the same.
+    ///
+    /// Example: hedgec import netlify public/_redirects public/_headers netlify.toml -o site.hedge
+    Import(commands::import::ImportArgs),
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod import;
 pub mod run;
 pub mod site;
 pub mod test;
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
     }

@@ -1,0 +1,182 @@
+//! Translates other tools' rule files into the hedge rules language, keeping their meaning.
+//!
+//! [`import`] reads one or more files of one [`Format`] and returns the text of a `.hedge`
+//! file together with a [`Finding`] for everything that did not carry over exactly: rules the
+//! language cannot express (left out, reported line by line, never dropped in silence),
+//! faithful approximations, reorderings, and assumptions. Each emitted rule ends with a
+//! comment naming the file and line it came from (`# from _redirects:12`).
+//!
+//! Source code layout:
+//!
+//! - [`netlify`]: `_redirects`, `_headers` and the `[[redirects]]` / `[[headers]]` tables of
+//!   `netlify.toml`, as `@netlify/redirect-parser` and `@netlify/headers-parser` read them;
+//! - [`cloudflare`]: Pages `_redirects` and `_headers`, as Cloudflare's asset server reads them;
+//! - [`csv`]: `from,to[,status]` rows, comma- or tab-separated, with or without a header line;
+//! - [`site`]: the list of a site's files (`--site DIR`), which decides Netlify's "a file at the
+//!   path wins unless the rule is forced";
+//! - [`model`]: the translated rules before they are written; [`emit`] writes them;
+//! - [`matching`]: patterns read with the language's own parser: specialising a rule to one
+//!   path, telling whether two patterns meet;
+//! - [`text`]: quoting tokens and small URL helpers;
+//! - [`validate`]: runs the rules language's own front end over the output and takes out (and
+//!   reports) any rule it rejects, so that the text always analyses without errors;
+//! - [`finding`]: findings and the summary counts.
+//!
+//! **Architecture Invariant:** the output of [`import`] always passes [`rules_dsl::analyze`]
+//! without errors, and every source rule is either in it or in a finding that says why not.
+//! Equal inputs give byte-identical outputs. The crate reads no files except in
+//! [`site::Site::scan`].
+
+pub mod cloudflare;
+pub mod csv;
+pub mod emit;
+pub mod finding;
+pub mod matching;
+pub mod model;
+pub mod netlify;
+pub mod site;
+pub mod text;
+pub mod validate;
+
+pub use finding::{Finding, Kind, Summary};
+pub use site::Site;
+
+use model::Translation;
+
+/// The dialects `hedgec import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Netlify: `_redirects`, `_headers`, `netlify.toml`.
+    Netlify,
+    /// Cloudflare Pages: `_redirects`, `_headers`.
+    Cloudflare,
+    /// `from,to[,status]` rows, comma- or tab-separated.
+    Csv,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Netlify => "netlify",
+            Format::Cloudflare => "cloudflare",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// The format with this command-line name.
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Netlify, Format::Cloudflare, Format::Csv].into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// One file to import: the name it is reported under, and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// The name used in comments and findings, usually the path as the user gave it.
+    pub name: String,
+    /// The contents.
+    pub text: String,
+}
+
+impl Input {
+    /// An input from text.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Input {
+        Input { name: name.into(), text: text.into() }
+    }
+
+    /// An input from bytes that must be UTF-8; the error names the line and column of the
+    /// first invalid byte.
+    pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Result<Input, InputError> {
+        let name = name.into();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(Input { name, text: text.to_string() }),
+            Err(error) => {
+                let valid = &bytes[..error.valid_up_to()];
+                let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+                let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() as u32 + 1;
+                Err(InputError { file: name, line, column, message: "the file is not valid UTF-8".to_string() })
+            }
+        }
+    }
+}
+
+/// How to import.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// The site's files (Netlify only): decides which unforced rules a file shadows.
+    pub site: Option<Site>,
+}
+
+/// A file that cannot be imported at all (not UTF-8, not valid TOML, a wrong option).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    /// The file, or empty when the problem is not in a file.
+    pub file: String,
+    /// 1-based line, 0 when unknown.
+    pub line: u32,
+    /// 1-based column, 0 when unknown.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.file.is_empty(), self.line) {
+            (true, _) => write!(f, "{}", self.message),
+            (false, 0) => write!(f, "{}: {}", self.file, self.message),
+            (false, line) => write!(f, "{}:{}:{}: {}", self.file, line, self.column, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What [`import`] produces.
+///
+/// `hedge` always analyses without errors; `findings` are sorted by file, line and column.
+#[derive(Clone, Debug)]
+pub struct ImportReturn {
+    /// The `.hedge` text.
+    pub hedge: String,
+    /// Everything that did not carry over exactly.
+    pub findings: Vec<Finding>,
+    /// The counts.
+    pub summary: Summary,
+}
+
+impl ImportReturn {
+    /// Whether a source rule (file and line) was left out.
+    pub fn left_out(&self, file: &str, line: u32) -> bool {
+        self.findings.iter().any(|f| f.kind.leaves_out() && f.file == file && f.line == line)
+    }
+}
+
+/// Translates `inputs` (all of one format) into hedge rules.
+pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Result<ImportReturn, InputError> {
+    if options.site.is_some() && format != Format::Netlify {
+        return Err(InputError {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "--site applies to netlify only: {} rules apply whether or not a file exists at the path",
+                format.name()
+            ),
+        });
+    }
+    let mut translation = Translation::new(format, inputs.iter().map(|i| i.name.clone()).collect());
+    match format {
+        Format::Netlify => netlify::translate(inputs, options.site.as_ref(), &mut translation)?,
+        Format::Cloudflare => cloudflare::translate(inputs, &mut translation),
+        Format::Csv => csv::translate(inputs, &mut translation),
+    }
+    let hedge = validate::finish(&mut translation);
+    let mut findings = std::mem::take(&mut translation.findings);
+    findings.sort_by(|a, b| {
+        (translation.file_index(&a.file), a.line, a.column).cmp(&(translation.file_index(&b.file), b.line, b.column))
+    });
+    Ok(ImportReturn { hedge, summary: translation.summary(), findings })
+}
