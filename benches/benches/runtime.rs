@@ -1,0 +1,140 @@
+//! The local runtime's speed: events per second through a typical redirect function with a
+//! reused context, beside a fresh context per event and one njs process per event; and how
+//! long runaway functions take to be stopped.
+//!
+//! Run with `cargo bench -p benches --bench runtime`. Each iteration is one event (divan
+//! reports it as items per second):
+//!
+//! - `reused::compiled_site`: the example site compiled by hedgec (KVS lookup, redirect with
+//!   the query string) on a request for `/old-page?utm=1`;
+//! - `reused::hand_written`: a hand-written Accept-Language redirect;
+//! - `fresh_context`: the same compiled function loaded anew for every event (context, built-ins,
+//!   parse, module evaluation, call);
+//! - `njs_process`: one `njs` process per event, as the differential tests run it;
+//! - `runaway`: load and call a function that never ends (an endless loop, unbounded
+//!   recursion, a 10-million-element array), until the runtime stops it.
+
+use std::collections::BTreeMap;
+
+use cases::Engine as _;
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+use serde_json::{Value, json};
+
+fn main() {
+    divan::main();
+}
+
+/// The example site, compiled: the viewer-request function and its KVS.
+fn compiled_site() -> (String, BTreeMap<String, String>) {
+    let source = rules_dsl::SourceFile::new("site.hedge", benches::example_site());
+    let analysis = rules_dsl::analyze(&source);
+    assert!(!analysis.has_errors());
+    let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).expect("compiles");
+    let kvs = output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+    (output.request, kvs)
+}
+
+fn request(uri: &str, query: &str, headers: Value) -> (Value, Option<String>) {
+    let mut all = json!({ "host": { "value": "example.com" } });
+    for (name, value) in headers.as_object().into_iter().flatten() {
+        all[name] = value.clone();
+    }
+    let event = json!({
+        "version": "1.0",
+        "context": { "eventType": "viewer-request" },
+        "viewer": { "ip": "198.51.100.7" },
+        "request": { "method": "GET", "uri": uri, "querystring": cases::event::parse_query(query), "headers": all, "cookies": {} }
+    });
+    (event, Some(query.to_string()).filter(|q| !q.is_empty()))
+}
+
+const HAND_WRITTEN: &str = r#"var SUPPORTED = ['en', 'de', 'fr', 'ja'];
+function handler(event) {
+  var request = event.request;
+  if (request.uri !== '/') return request;
+  var header = request.headers['accept-language'];
+  var tag = header ? header.value.split(',')[0].split(';')[0].split('-')[0].trim().toLowerCase() : 'en';
+  var target = '/' + (SUPPORTED.indexOf(tag) >= 0 ? tag : 'en') + '/';
+  var query = request.rawQueryString();
+  return { statusCode: 302, statusDescription: 'Found', headers: { location: { value: query ? target + '?' + query : target } } };
+}"#;
+
+fn options() -> runtime_js::Options {
+    runtime_js::Options { now_ms: 1_714_521_600_000, ..runtime_js::Options::default() }
+}
+
+mod reused {
+    use super::*;
+
+    #[divan::bench]
+    fn compiled_site(bencher: Bencher<'_, '_>) {
+        let (code, kvs) = super::compiled_site();
+        let store = runtime_js::Store::from(kvs);
+        let mut function = runtime_js::Function::load(&code, options()).expect("loads");
+        let (event, raw) = request("/old-page", "utm=1", json!({}));
+        let first = function.call(&event, raw.as_deref(), &store);
+        assert_eq!(first.output.as_ref().expect("redirects")["response"]["statusCode"], 301);
+        bencher
+            .counter(ItemsCount::new(1usize))
+            .bench_local(|| black_box(function.call(black_box(&event), raw.as_deref(), &store)));
+    }
+
+    #[divan::bench]
+    fn hand_written(bencher: Bencher<'_, '_>) {
+        let store = runtime_js::Store::default();
+        let mut function = runtime_js::Function::load(HAND_WRITTEN, options()).expect("loads");
+        let (event, raw) = request("/", "utm=1", json!({ "accept-language": { "value": "de-DE,de;q=0.9" } }));
+        let first = function.call(&event, raw.as_deref(), &store);
+        assert_eq!(first.output.as_ref().expect("redirects")["response"]["headers"]["location"]["value"], "/de/?utm=1");
+        bencher
+            .counter(ItemsCount::new(1usize))
+            .bench_local(|| black_box(function.call(black_box(&event), raw.as_deref(), &store)));
+    }
+}
+
+#[divan::bench(sample_count = 30)]
+fn fresh_context(bencher: Bencher<'_, '_>) {
+    let (code, kvs) = compiled_site();
+    let store = runtime_js::Store::from(kvs);
+    let (event, raw) = request("/old-page", "utm=1", json!({}));
+    bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
+        let mut function = runtime_js::Function::load(black_box(&code), options()).expect("loads");
+        black_box(function.call(&event, raw.as_deref(), &store))
+    });
+}
+
+#[divan::bench(sample_count = 10, sample_size = 3)]
+fn njs_process(bencher: Bencher<'_, '_>) {
+    let (code, kvs) = compiled_site();
+    let (event, raw) = request("/old-page", "utm=1", json!({}));
+    let invocation = cases::Invocation { event, raw_query: raw };
+    let mut njs = cases::njs::Njs::default();
+    let check = njs.run(&code, &kvs, std::slice::from_ref(&invocation)).expect("njs runs");
+    assert_eq!(check[0].response().expect("redirects")["statusCode"], 301);
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .bench_local(|| black_box(njs.run(&code, &kvs, std::slice::from_ref(&invocation)).expect("njs runs")));
+}
+
+#[divan::bench(
+    sample_count = 5,
+    sample_size = 1,
+    args = [
+        "function handler(e) { while (true) {} }",
+        "function f(n) { return f(n + 1) + 1; } function handler(e) { return f(0); }",
+        "function handler(e) { var a = []; for (var i = 0; i < 10000000; i++) { a.push(i); } return e.request; }",
+        "function handler(e) { var a = new Array(10000000).fill(0); return e.request; }",
+        "async function handler(e) { while (true) { await null; } }",
+    ]
+)]
+fn runaway(bencher: Bencher<'_, '_>, code: &str) {
+    let (event, _) = request("/", "", json!({}));
+    let store = runtime_js::Store::default();
+    bencher.bench_local(|| {
+        let mut function = runtime_js::Function::load(code, options()).expect("loads");
+        let call = function.call(&event, None, &store);
+        assert!(call.error.is_some());
+        black_box(call)
+    });
+}
