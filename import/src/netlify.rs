@@ -329,9 +329,19 @@ fn parse_toml(file: usize, input: &Input, t: &mut Translation) -> Result<(Vec<En
                 t.finding(loc, Kind::Note, message, &source);
             }
         }
+        let mut summary = format!("[[redirects]] from = {from:?}");
+        if let Some(to) = &to {
+            summary.push_str(&format!(", to = {to:?}"));
+        }
+        if let Some(status) = status {
+            summary.push_str(&format!(", status = {status}"));
+        }
+        if force {
+            summary.push_str(", force = true");
+        }
         entries.push(Entry {
             loc,
-            source,
+            source: summary,
             from,
             to,
             status,
@@ -387,6 +397,7 @@ fn parse_toml(file: usize, input: &Input, t: &mut Translation) -> Result<(Vec<En
             t.leave_out(loc, Kind::Invalid, "a `[[headers]]` table with no values; Netlify ignores it", &source);
             continue;
         }
+        values.sort_by_key(|(_, _, loc, _)| *loc);
         blocks.push(Block { loc, source, path: path.trim().to_string(), values });
     }
     Ok((entries, blocks))

@@ -55,6 +55,13 @@ fn source_lines(translation: &Translation, emitted: &Emitted, text: &str) -> Str
     out
 }
 
+/// The first "line N" a text mentions.
+fn first_line(text: &str) -> Option<usize> {
+    let at = text.find("line ")? + "line ".len();
+    let digits = text[at..].bytes().take_while(u8::is_ascii_digit).count();
+    text[at..at + digits].parse().ok()
+}
+
 /// Validates the translation, taking out what the rules language rejects, and returns the
 /// final text.
 pub fn finish(translation: &mut Translation) -> String {
@@ -131,8 +138,21 @@ fn notes(translation: &mut Translation, emitted: &Emitted, diagnostics: &[Diagno
             Owner::Op(i, j) => (translation.headers[i].ops[j].loc, translation.headers[i].ops[j].source.clone()),
             _ => continue,
         };
-        let message = describe(diagnostic, |h| source_lines(translation, emitted, h));
-        found.push((loc, format!("imported, and the rules language warns: {message}"), text));
+        let by_guard = diagnostic.help.as_deref().and_then(|h| first_line(h)).and_then(|n| match emitted.owners.get(n - 1) {
+            Some(Owner::Route(g)) => match &translation.routes[*g].role {
+                Role::Guard(why) => Some(why.clone()),
+                Role::Rule => None,
+            },
+            _ => None,
+        });
+        let message = match by_guard {
+            Some(why) => format!("applies to no path: every path it matches has a guard before it ({why})"),
+            None => format!(
+                "imported, and the rules language warns: {}",
+                describe(diagnostic, |h| source_lines(translation, emitted, h))
+            ),
+        };
+        found.push((loc, message, text));
     }
     for (loc, message, text) in found {
         translation.finding(loc, Kind::Note, message, &text);
