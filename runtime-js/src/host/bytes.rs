@@ -67,6 +67,13 @@ fn buffer_bytes(value: &JsValue, what: &str, context: &mut Context) -> JsResult<
     bytes_of(value, context)?.ok_or_else(|| type_error(format!("{what} must be a Buffer or Uint8Array")))
 }
 
+/// The length of a typed array (a `Buffer`), without copying its bytes.
+fn view_length(value: &JsValue, what: &str, context: &mut Context) -> JsResult<usize> {
+    let array = value.as_object().and_then(|o| JsTypedArray::from_object(o).ok());
+    let array = array.ok_or_else(|| type_error(format!("{what} must be a Buffer or Uint8Array")))?;
+    array.byte_length(context)
+}
+
 /// An integer argument, or `default` when undefined.
 fn integer(value: &JsValue, default: i64, context: &mut Context) -> JsResult<i64> {
     if value.is_undefined() {
@@ -163,7 +170,7 @@ fn store(target: &JsValue, offset: usize, bytes: &[u8], context: &mut Context) -
 /// `write(buffer, string, offset, length, encoding)`, with Node's optional arguments.
 fn write(_this: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
     let target = arg(args, 0);
-    let size = buffer_bytes(&target, "this", context)?.len();
+    let size = view_length(&target, "this", context)?;
     let text = arg(args, 1).to_string(context)?;
     let mut rest: Vec<JsValue> = args.iter().skip(2).cloned().collect();
     let encoding_at = rest.iter().position(JsValue::is_string).unwrap_or(2);
@@ -184,7 +191,7 @@ fn write(_this: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<J
 /// `fill(buffer, value, offset, end, encoding)`.
 fn fill(_this: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
     let target = arg(args, 0);
-    let size = buffer_bytes(&target, "this", context)?.len();
+    let size = view_length(&target, "this", context)?;
     let value = arg(args, 1);
     let (offset, end, encoding_arg) = match (arg(args, 2), arg(args, 3)) {
         (offset, _) if offset.is_string() => (JsValue::undefined(), JsValue::undefined(), offset),
@@ -228,7 +235,7 @@ fn utf8_encode(_this: &JsValue, args: &[JsValue], context: &mut Context) -> JsRe
 fn utf8_encode_into(_this: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
     let units = arg(args, 0).to_string(context)?.to_vec();
     let destination = arg(args, 1);
-    let room = buffer_bytes(&destination, "the destination", context)?.len();
+    let room = view_length(&destination, "the destination", context)?;
     let mut bytes = Vec::new();
     let mut read = 0usize;
     for c in char::decode_utf16(units.iter().copied()) {

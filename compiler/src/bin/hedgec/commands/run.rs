@@ -31,7 +31,8 @@ pub struct RunArgs {
     pub function: PathBuf,
 
     /// The event: a CloudFront Functions event object; its context.eventType says whether it is
-    /// a viewer-request or a viewer-response event.
+    /// a viewer-request or a viewer-response event. request.rawQueryString() returns the query
+    /// string rebuilt from request.querystring.
     #[arg(long, value_name = "EVENT.json")]
     pub event: PathBuf,
 
