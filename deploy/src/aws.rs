@@ -1,0 +1,554 @@
+//! The two AWS services, through the AWS SDK: CloudFront (functions and the store's control
+//! plane) and the KeyValueStore data plane (SigV4A). Every call goes through [`Aws::call`],
+//! which retries throttling, server errors and broken connections with exponential backoff and
+//! full jitter, and sorts what remains into conflicts (someone else wrote: re-read and re-plan)
+//! and failures.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudfront as cf;
+use aws_sdk_cloudfront::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudfrontkeyvaluestore as kvs;
+use cf::config::http::HttpResponse;
+use cf::primitives::Blob;
+use cf::types::{FunctionRuntime, FunctionStage, KeyValueStoreAssociation, KeyValueStoreAssociations};
+
+use crate::live::{FunctionConfig, Live, LiveFunction, LiveStore, Stage};
+use crate::plan::Batch;
+use crate::progress::{Event, Observer};
+
+/// Where and as whom to connect.
+#[derive(Clone, Debug, Default)]
+pub struct Connection {
+    /// A region; otherwise the standard chain, then `us-east-1` (CloudFront is global).
+    pub region: Option<String>,
+    /// A profile of the shared config files; otherwise the standard chain.
+    pub profile: Option<String>,
+    /// One endpoint for both services instead of AWS's (a local stand-in).
+    pub endpoint_url: Option<String>,
+}
+
+/// How calls are retried.
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    /// Attempts per call, the first included.
+    pub attempts: u32,
+    /// The first backoff; each next one doubles, up to `max`, and a random part of it is waited.
+    pub base: Duration,
+    /// The longest backoff.
+    pub max: Duration,
+    /// How long to wait for a new store to become ready.
+    pub store_ready: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            attempts: 8,
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(20),
+            store_ready: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Why a call did not succeed.
+#[derive(Debug)]
+pub enum Error {
+    /// Someone else wrote first (a stale ETag, or a resource that appeared): re-read, re-plan.
+    Conflict {
+        /// The operation.
+        operation: &'static str,
+        /// What the service said.
+        message: String,
+    },
+    /// The call failed for good: an error retrying cannot fix, or retries used up.
+    Call {
+        /// The operation.
+        operation: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// The service answered something unusable, or a wait ran out.
+    Other(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Conflict { operation, message } => write!(f, "{operation}: conflict: {message}"),
+            Error::Call { operation, message } => write!(f, "{operation} failed: {message}"),
+            Error::Other(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Error codes of throttling, as the AWS SDKs know them.
+const THROTTLING: [&str; 9] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "RequestThrottled",
+    "PriorRequestNotComplete",
+];
+
+/// Error codes that mean someone else changed the resource first.
+const CONFLICTS: [&str; 4] =
+    ["ConflictException", "PreconditionFailed", "FunctionAlreadyExists", "EntityAlreadyExists"];
+
+enum Class {
+    Retry,
+    Conflict,
+    Fail,
+}
+
+fn classify<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> Class {
+    match error {
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => Class::Retry,
+        SdkError::DispatchFailure(failure) if !failure.is_user() => Class::Retry,
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let code = error.code().unwrap_or("");
+            if CONFLICTS.contains(&code) {
+                Class::Conflict
+            } else if THROTTLING.contains(&code) || status == 429 || status >= 500 {
+                Class::Retry
+            } else {
+                Class::Fail
+            }
+        }
+        _ => Class::Fail,
+    }
+}
+
+fn error_code<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> Option<&str> {
+    match error {
+        SdkError::ServiceError(_) => error.code(),
+        _ => None,
+    }
+}
+
+fn to_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let message = match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => DisplayErrorContext(&error).to_string(),
+    };
+    match classify(&error) {
+        Class::Conflict => Error::Conflict { operation, message },
+        _ => Error::Call { operation, message },
+    }
+}
+
+/// The store endpoint when one endpoint serves both services: the KVS endpoint rules would put
+/// the account ID in front of the host, so resolve to the URL as given.
+#[derive(Debug)]
+struct FixedKvsEndpoint(String);
+
+impl kvs::config::endpoint::ResolveEndpoint for FixedKvsEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a kvs::config::endpoint::Params,
+    ) -> kvs::config::endpoint::EndpointFuture<'a> {
+        let endpoint = kvs::config::endpoint::Endpoint::builder()
+            .url(self.0.clone())
+            .auth_scheme(
+                aws_smithy_types::endpoint::EndpointAuthScheme::with_capacity("sigv4a", 2)
+                    .put("signingName", "cloudfront-keyvaluestore")
+                    .put("signingRegionSet", vec![aws_smithy_types::Document::from("*")]),
+            )
+            .build();
+        kvs::config::endpoint::EndpointFuture::ready(Ok(endpoint))
+    }
+}
+
+/// Loads the standard AWS configuration (environment, shared files, SSO, instance roles), with
+/// the SDK's own retries off: [`Aws`] retries.
+pub async fn load_config(connection: &Connection) -> SdkConfig {
+    let region = RegionProviderChain::first_try(connection.region.clone().map(Region::new))
+        .or_default_provider()
+        .or_else(Region::new("us-east-1"));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(profile) = &connection.profile {
+        loader = loader.profile_name(profile);
+    }
+    loader.load().await
+}
+
+/// The clients, the retry policy and where retries are reported.
+pub struct Aws<'o> {
+    cloudfront: cf::Client,
+    kvs: kvs::Client,
+    retry: Retry,
+    observer: &'o dyn Observer,
+    retries: AtomicU32,
+    rng: std::sync::Mutex<fastrand::Rng>,
+}
+
+impl<'o> Aws<'o> {
+    /// Clients for `config`, pointed at `endpoint_url` when given.
+    pub fn new(config: &SdkConfig, endpoint_url: Option<&str>, retry: Retry, observer: &'o dyn Observer) -> Aws<'o> {
+        let mut cloudfront = cf::config::Builder::from(config);
+        let mut store = kvs::config::Builder::from(config);
+        if let Some(url) = endpoint_url {
+            cloudfront = cloudfront.endpoint_url(url);
+            store = store.endpoint_resolver(FixedKvsEndpoint(url.to_string()));
+        }
+        Aws {
+            cloudfront: cf::Client::from_conf(cloudfront.build()),
+            kvs: kvs::Client::from_conf(store.build()),
+            retry,
+            observer,
+            retries: AtomicU32::new(0),
+            rng: std::sync::Mutex::new(fastrand::Rng::new()),
+        }
+    }
+
+    /// Retries made so far.
+    pub fn retries(&self) -> u32 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Runs `call` until it succeeds, fails for good, or the attempts are used up.
+    async fn call<T, E, F, Fut>(&self, operation: &'static str, mut call: F) -> Result<T, SdkError<E, HttpResponse>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(error) if attempt < self.retry.attempts && matches!(classify(&error), Class::Retry) => {
+                    let ceiling = self.retry.base.saturating_mul(1 << attempt.min(20)).min(self.retry.max);
+                    let delay = ceiling.mul_f64(self.rng.lock().unwrap_or_else(|e| e.into_inner()).f64());
+                    let reason = match error.code() {
+                        Some(code) => code.to_string(),
+                        None => DisplayErrorContext(&error).to_string(),
+                    };
+                    self.observer.event(Event::Retrying { operation, attempt, error: &reason, delay });
+                    self.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Reads the store and the functions named `functions`.
+    pub async fn read(&self, store: &str, functions: &[&str]) -> Result<Live, Error> {
+        let mut live = Live::default();
+        if let Some((id, arn)) = self.ready_store(store).await? {
+            live.store = Some(self.read_store(store, id, arn).await?);
+        }
+        for &name in functions {
+            if let Some(function) = self.read_function(name).await? {
+                live.functions.insert(name.to_string(), function);
+            }
+        }
+        if let Some(arn) = live.store.as_ref().map(|s| s.arn.clone()) {
+            live.others = self.readers(&arn, functions).await?;
+        }
+        Ok(live)
+    }
+
+    /// The store's ID and ARN once it is ready, `None` when it does not exist.
+    async fn ready_store(&self, name: &str) -> Result<Option<(String, String)>, Error> {
+        const OPERATION: &str = "DescribeKeyValueStore";
+        let started = std::time::Instant::now();
+        let mut wait = self.retry.base;
+        loop {
+            let described = self.call(OPERATION, || self.cloudfront.describe_key_value_store().name(name).send()).await;
+            let output = match described {
+                Ok(output) => output,
+                Err(error) if error_code(&error) == Some("EntityNotFound") => return Ok(None),
+                Err(error) => return Err(to_error(OPERATION, error)),
+            };
+            let store = output
+                .key_value_store()
+                .ok_or_else(|| Error::Other(format!("{OPERATION} for {name} answered without the store")))?;
+            match store.status().unwrap_or("READY") {
+                "READY" => return Ok(Some((store.id().to_string(), store.arn().to_string()))),
+                "PROVISIONING" if started.elapsed() < self.retry.store_ready => {
+                    self.observer.event(Event::WaitingForStore);
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(self.retry.max);
+                }
+                status => {
+                    let reason =
+                        if status == "PROVISIONING" { "still provisioning".to_string() } else { status.to_string() };
+                    return Err(Error::Other(format!("the KeyValueStore {name} is not ready: {reason}")));
+                }
+            }
+        }
+    }
+
+    async fn read_store(&self, name: &str, id: String, arn: String) -> Result<LiveStore, Error> {
+        // The ETag first: a write between the two reads then fails our first write, which
+        // re-reads, instead of our writes resting on items older than their ETag.
+        let described = self
+            .call("DescribeKeyValueStore (data)", || self.kvs.describe_key_value_store().kvs_arn(&arn).send())
+            .await
+            .map_err(|e| to_error("DescribeKeyValueStore (data)", e))?;
+        let etag = described.e_tag().to_string();
+        let mut items = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .call("ListKeys", || {
+                    self.kvs.list_keys().kvs_arn(&arn).max_results(50).set_next_token(token.clone()).send()
+                })
+                .await
+                .map_err(|e| to_error("ListKeys", e))?;
+            for item in page.items() {
+                items.insert(item.key().to_string(), item.value().to_string());
+            }
+            match page.next_token() {
+                Some(next) if !next.is_empty() && token.as_deref() != Some(next) => token = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        Ok(LiveStore { name: name.to_string(), id, arn, etag, items })
+    }
+
+    /// Both stages of a function, `None` when it does not exist.
+    async fn read_function(&self, name: &str) -> Result<Option<LiveFunction>, Error> {
+        // Read until the description and the code carry the same ETag (a write in between
+        // would otherwise pair one stage's code with another's settings).
+        for _ in 0..5 {
+            let Some((development, etag)) = self.read_stage(name, FunctionStage::Development).await? else {
+                return Ok(None);
+            };
+            let live = self.read_stage(name, FunctionStage::Live).await?.map(|(stage, _)| stage);
+            let Some((again, etag_again)) = self.read_stage(name, FunctionStage::Development).await? else {
+                continue;
+            };
+            if etag == etag_again && again == development {
+                return Ok(Some(LiveFunction { development, etag, live }));
+            }
+        }
+        Err(Error::Conflict {
+            operation: "GetFunction",
+            message: format!("the function {name} kept changing while it was read"),
+        })
+    }
+
+    async fn read_stage(&self, name: &str, stage: FunctionStage) -> Result<Option<(Stage, String)>, Error> {
+        let described = self
+            .call("DescribeFunction", || self.cloudfront.describe_function().name(name).stage(stage.clone()).send())
+            .await;
+        let described = match described {
+            Ok(output) => output,
+            Err(error) if error_code(&error) == Some("NoSuchFunctionExists") => return Ok(None),
+            Err(error) => return Err(to_error("DescribeFunction", error)),
+        };
+        let config = described
+            .function_summary()
+            .and_then(|s| s.function_config())
+            .map(config_of)
+            .ok_or_else(|| Error::Other(format!("DescribeFunction for {name} answered without its settings")))?;
+        let got =
+            self.call("GetFunction", || self.cloudfront.get_function().name(name).stage(stage.clone()).send()).await;
+        let got = match got {
+            Ok(output) => output,
+            Err(error) if error_code(&error) == Some("NoSuchFunctionExists") => return Ok(None),
+            Err(error) => return Err(to_error("GetFunction", error)),
+        };
+        let code = got.function_code().map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
+        let etag = described.e_tag().or(got.e_tag()).unwrap_or_default().to_string();
+        Ok(Some((Stage { code, config }, etag)))
+    }
+
+    /// The LIVE code of the other functions associated with the store.
+    async fn readers(&self, arn: &str, managed: &[&str]) -> Result<BTreeMap<String, String>, Error> {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .call("ListFunctions", || {
+                    self.cloudfront.list_functions().stage(FunctionStage::Live).set_marker(marker.clone()).send()
+                })
+                .await
+                .map_err(|e| to_error("ListFunctions", e))?;
+            let Some(list) = page.function_list() else { break };
+            for summary in list.items() {
+                let associated =
+                    summary.function_config().map(config_of).is_some_and(|c| c.stores.iter().any(|s| s == arn));
+                if associated && !managed.contains(&summary.name()) {
+                    names.push(summary.name().to_string());
+                }
+            }
+            match list.next_marker() {
+                Some(next) if !next.is_empty() && marker.as_deref() != Some(next) => marker = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        let mut readers = BTreeMap::new();
+        for name in names {
+            if let Some((stage, _)) = self.read_stage(&name, FunctionStage::Live).await? {
+                readers.insert(name, stage.code);
+            }
+        }
+        Ok(readers)
+    }
+
+    /// Creates the store; it is ready when [`Aws::read`] next sees it.
+    pub async fn create_store(&self, name: &str, comment: &str) -> Result<(), Error> {
+        self.call("CreateKeyValueStore", || {
+            self.cloudfront.create_key_value_store().name(name).comment(comment).send()
+        })
+        .await
+        .map_err(|e| to_error("CreateKeyValueStore", e))?;
+        Ok(())
+    }
+
+    /// One `UpdateKeys` call: returns the store's new ETag.
+    pub async fn update_keys(&self, arn: &str, etag: &str, batch: &Batch) -> Result<String, Error> {
+        let build = |e: aws_smithy_types::error::operation::BuildError| Error::Other(e.to_string());
+        let puts = batch
+            .puts
+            .iter()
+            .map(|(k, v)| kvs::types::PutKeyRequestListItem::builder().key(k).value(v).build().map_err(build))
+            .collect::<Result<Vec<_>, _>>()?;
+        let deletes = batch
+            .deletes
+            .iter()
+            .map(|k| kvs::types::DeleteKeyRequestListItem::builder().key(k).build().map_err(build))
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = self
+            .call("UpdateKeys", || {
+                self.kvs
+                    .update_keys()
+                    .kvs_arn(arn)
+                    .if_match(etag)
+                    .set_puts((!puts.is_empty()).then(|| puts.clone()))
+                    .set_deletes((!deletes.is_empty()).then(|| deletes.clone()))
+                    .send()
+            })
+            .await
+            .map_err(|e| to_error("UpdateKeys", e))?;
+        Ok(output.e_tag().to_string())
+    }
+
+    fn config(&self, comment: &str, store_arn: &str) -> Result<cf::types::FunctionConfig, Error> {
+        let build = |e: aws_smithy_types::error::operation::BuildError| Error::Other(e.to_string());
+        let association = KeyValueStoreAssociation::builder().key_value_store_arn(store_arn).build().map_err(build)?;
+        let associations =
+            KeyValueStoreAssociations::builder().quantity(1).items(association).build().map_err(build)?;
+        cf::types::FunctionConfig::builder()
+            .comment(comment)
+            .runtime(FunctionRuntime::CloudfrontJs20)
+            .key_value_store_associations(associations)
+            .build()
+            .map_err(build)
+    }
+
+    /// `CreateFunction`: returns the ETag.
+    pub async fn create_function(
+        &self,
+        name: &str,
+        code: &str,
+        comment: &str,
+        store_arn: &str,
+    ) -> Result<String, Error> {
+        let config = self.config(comment, store_arn)?;
+        let output = self
+            .call("CreateFunction", || {
+                self.cloudfront
+                    .create_function()
+                    .name(name)
+                    .function_config(config.clone())
+                    .function_code(Blob::new(code.as_bytes()))
+                    .send()
+            })
+            .await
+            .map_err(|e| to_error("CreateFunction", e))?;
+        match output.e_tag() {
+            Some(etag) => Ok(etag.to_string()),
+            None => self.development_etag(name).await,
+        }
+    }
+
+    /// `UpdateFunction`: returns the new ETag.
+    pub async fn update_function(
+        &self,
+        name: &str,
+        etag: &str,
+        code: &str,
+        comment: &str,
+        store_arn: &str,
+    ) -> Result<String, Error> {
+        let config = self.config(comment, store_arn)?;
+        let output = self
+            .call("UpdateFunction", || {
+                self.cloudfront
+                    .update_function()
+                    .name(name)
+                    .if_match(etag)
+                    .function_config(config.clone())
+                    .function_code(Blob::new(code.as_bytes()))
+                    .send()
+            })
+            .await
+            .map_err(|e| to_error("UpdateFunction", e))?;
+        match output.e_tag() {
+            Some(etag) => Ok(etag.to_string()),
+            None => self.development_etag(name).await,
+        }
+    }
+
+    async fn development_etag(&self, name: &str) -> Result<String, Error> {
+        let described = self
+            .call("DescribeFunction", || {
+                self.cloudfront.describe_function().name(name).stage(FunctionStage::Development).send()
+            })
+            .await
+            .map_err(|e| to_error("DescribeFunction", e))?;
+        described.e_tag().map(str::to_string).ok_or_else(|| Error::Other(format!("no ETag for the function {name}")))
+    }
+
+    /// `PublishFunction`.
+    pub async fn publish_function(&self, name: &str, etag: &str) -> Result<(), Error> {
+        self.call("PublishFunction", || self.cloudfront.publish_function().name(name).if_match(etag).send())
+            .await
+            .map_err(|e| to_error("PublishFunction", e))?;
+        Ok(())
+    }
+}
+
+fn config_of(config: &cf::types::FunctionConfig) -> FunctionConfig {
+    FunctionConfig {
+        comment: config.comment().to_string(),
+        runtime: config.runtime().as_str().to_string(),
+        stores: config
+            .key_value_store_associations()
+            .map(|a| a.items().iter().map(|i| i.key_value_store_arn().to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
