@@ -64,13 +64,23 @@ fn engine(name: &str) -> Box<dyn cases::Engine> {
     }
 }
 
+/// A request to send and what to expect.
+struct Request {
+    name: String,
+    invocation: Invocation,
+    origin: OriginResponse,
+    expect: Expect,
+}
+
+impl Request {
+    fn new(name: String, invocation: Invocation, expect: Expect) -> Request {
+        Request { name, invocation, origin: OriginResponse::default(), expect }
+    }
+}
+
 /// Runs requests through compiled output on an engine (njs in batches) and returns one
 /// line per mismatch.
-fn run_cases(
-    output: &compiler::CompileReturn,
-    engine_name: &str,
-    requests: &[(String, Invocation, Expect)],
-) -> Result<Vec<String>, Failed> {
+fn run_cases(output: &compiler::CompileReturn, engine_name: &str, requests: &[Request]) -> Result<Vec<String>, Failed> {
     let kvs: Kvs = output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
     let site = Site { request: &output.request, response: output.response.as_deref(), kvs: &kvs };
     let batch = if engine_name == "njs" { 1500 } else { requests.len().max(1) };
@@ -78,12 +88,12 @@ fn run_cases(
     for chunk in requests.chunks(batch) {
         let mut engine = engine(engine_name);
         let invocations: Vec<(Invocation, OriginResponse)> =
-            chunk.iter().map(|(_, i, _)| (i.clone(), OriginResponse::default())).collect();
+            chunk.iter().map(|r| (r.invocation.clone(), r.origin.clone())).collect();
         let traces = cases::simulate::simulate(engine.as_mut(), site, &invocations, ResponseEventRequest::AsForwarded)
             .map_err(|e| fail(e.to_string()))?;
-        for ((name, _, expect), trace) in chunk.iter().zip(&traces) {
-            for mismatch in cases::expect::check(expect, trace) {
-                failures.push(format!("{name} [{engine_name}]: {mismatch}"));
+        for (request, trace) in chunk.iter().zip(&traces) {
+            for mismatch in cases::expect::check(&request.expect, trace) {
+                failures.push(format!("{} [{engine_name}]: {mismatch}", request.name));
             }
         }
     }
@@ -169,15 +179,20 @@ fn fixture_trial(dir: &Path) -> Result<(), Failed> {
     let fixture = Fixture::load(dir)?;
     let result = fixture.import()?;
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(dir.to_path_buf());
+    settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     let snapshot = format!("{}\n---- findings ----\n{}", result.hedge, render_findings(&result.findings));
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     settings.bind(|| insta::assert_snapshot!(name.clone(), snapshot));
     let s = result.summary;
-    let got =
-        Counts { rules: s.rules, translated: s.translated, approximated: s.approximated, reordered: s.reordered, reported: s.reported };
+    let got = Counts {
+        rules: s.rules,
+        translated: s.translated,
+        approximated: s.approximated,
+        reordered: s.reordered,
+        reported: s.reported,
+    };
     if got != fixture.meta.summary {
         return Err(fail(format!("summary: expected {:?}, got {got:?}", fixture.meta.summary)));
     }
@@ -200,10 +215,15 @@ fn fixture_cases(dir: &Path, engine_name: &str) -> Result<(), Failed> {
     let path = dir.join("cases.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cases.toml: {e}")))?;
     let file = cases::casefile::parse(&text, dir).map_err(|e| fail(format!("cases.toml:{e}")))?;
-    let requests: Vec<(String, Invocation, Expect)> = file
+    let requests: Vec<Request> = file
         .cases
         .iter()
-        .map(|c| (format!("cases.toml:{}: {}", c.line, c.name), c.invocation.clone(), c.expect.clone()))
+        .map(|c| Request {
+            name: format!("cases.toml:{}: {}", c.line, c.name),
+            invocation: c.invocation.clone(),
+            origin: c.origin.clone(),
+            expect: c.expect.clone(),
+        })
         .collect();
     if requests.is_empty() {
         return Err(fail("cases.toml has no cases"));
@@ -226,7 +246,9 @@ fn fixtures(trials: &mut Vec<Trial>) {
         if dir.join("cases.toml").exists() {
             for engine_name in ["njs", "boa"] {
                 let d = dir.clone();
-                trials.push(Trial::test(format!("fixture::{name}::{engine_name}"), move || fixture_cases(&d, engine_name)));
+                trials.push(Trial::test(format!("fixture::{name}::{engine_name}"), move || {
+                    fixture_cases(&d, engine_name)
+                }));
             }
         }
     }
@@ -389,7 +411,10 @@ fn netlify_rules(text: &str) -> Vec<SourceRule> {
         let (host, path) = match tokens[0].split_once("://") {
             Some((_, rest)) => {
                 let end = rest.find('/').unwrap_or(rest.len());
-                (Some(rest[..end].to_ascii_lowercase()), if end == rest.len() { "/".to_string() } else { rest[end..].to_string() })
+                (
+                    Some(rest[..end].to_ascii_lowercase()),
+                    if end == rest.len() { "/".to_string() } else { rest[end..].to_string() },
+                )
             }
             None => (None, tokens[0].to_string()),
         };
@@ -471,9 +496,7 @@ fn resolve<'r>(
 ) -> Option<Option<(&'r SourceRule, BTreeMap<String, String>)>> {
     let key = if netlify && path.len() > 1 { path.trim_end_matches('/') } else { path };
     let host_ok = |r: &SourceRule| r.host.as_deref().is_none_or(|h| h == host);
-    if !netlify
-        && let Some(rule) = rules.iter().find(|r| r.fast && match_pieces(&r.pieces, key, false).is_some())
-    {
+    if !netlify && let Some(rule) = rules.iter().find(|r| r.fast && match_pieces(&r.pieces, key, false).is_some()) {
         return Some(Some((rule, BTreeMap::new())));
     }
     for rule in rules.iter().filter(|r| netlify || !r.fast) {
@@ -481,8 +504,11 @@ fn resolve<'r>(
             continue;
         }
         if rule.unknown {
-            let prefix: String =
-                rule.pieces.iter().map_while(|p| if let Piece::Text(t) = p { Some(t.as_str()) } else { None }).collect();
+            let prefix: String = rule
+                .pieces
+                .iter()
+                .map_while(|p| if let Piece::Text(t) = p { Some(t.as_str()) } else { None })
+                .collect();
             if key.starts_with(&prefix) {
                 return Some(None);
             }
@@ -498,11 +524,7 @@ fn resolve<'r>(
 /// A request for every rule's source (and for the bare prefix of each Cloudflare `/x/*`),
 /// with what the platform answers; requests that depend on a rule left out of the import (or
 /// not modelled) are counted, not compared.
-fn expectations(
-    rules: &[SourceRule],
-    netlify: bool,
-    left_out: impl Fn(u32) -> bool,
-) -> (Vec<(String, Invocation, Expect)>, usize) {
+fn expectations(rules: &[SourceRule], netlify: bool, left_out: impl Fn(u32) -> bool) -> (Vec<Request>, usize) {
     let mut requests = Vec::new();
     let mut skipped = 0;
     let mut paths: Vec<(String, String)> = Vec::new();
@@ -534,18 +556,22 @@ fn expectations(
         let invocation = RequestSpec::parse(&format!("GET {url}")).expect("request").event();
         let target = fill(&rule.to, &captures, netlify);
         let expect = match rule.status {
-            301 | 302 | 303 | 307 | 308 => Expect { status: Some(rule.status), location: Some(target), ..Expect::default() },
+            301 | 302 | 303 | 307 | 308 => {
+                Expect { status: Some(rule.status), location: Some(target), ..Expect::default() }
+            }
             200 => Expect { status: Some(200), uri: Some(target), ..Expect::default() },
             other => Expect { status: Some(other), ..Expect::default() },
         };
-        requests.push((format!("line {}: GET {url}", rule.line), invocation, expect));
+        requests.push(Request::new(format!("line {}: GET {url}", rule.line), invocation, expect));
     }
     (requests, skipped)
 }
 
 /// Netlify `_headers` blocks of the corpus (exact paths, `Name: value` lines).
-fn netlify_header_expectations(text: &str) -> Vec<(String, Invocation, Expect)> {
-    let mut blocks: Vec<(u32, String, Vec<(String, String)>)> = Vec::new();
+fn netlify_header_expectations(text: &str) -> Vec<Request> {
+    // (line, path, [(name, value)])
+    type Block = (u32, String, Vec<(String, String)>);
+    let mut blocks: Vec<Block> = Vec::new();
     for (index, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -573,7 +599,11 @@ fn netlify_header_expectations(text: &str) -> Vec<(String, Invocation, Expect)> 
                 .iter()
                 .map(|(n, v)| (n.clone(), cases::expect::HeaderExpect::Value(v.clone())))
                 .collect();
-            (format!("line {line}: GET {path}"), invocation, Expect { status: Some(200), headers, ..Expect::default() })
+            Request::new(
+                format!("line {line}: GET {path}"),
+                invocation,
+                Expect { status: Some(200), headers, ..Expect::default() },
+            )
         })
         .collect()
 }
@@ -595,7 +625,12 @@ const CORPORA: &[Corpus] = &[
             "its 84 host-qualified rules stay in the code of viewer-request.js (compiler/src/plan.rs places only host-less exact rules in the KVS), which comes to about 17.8 KB",
         ),
     },
-    Corpus { name: "kgateway", format: importers::Format::Cloudflare, file: "kgateway-dev/_redirects", over_budget: None },
+    Corpus {
+        name: "kgateway",
+        format: importers::Format::Cloudflare,
+        file: "kgateway-dev/_redirects",
+        over_budget: None,
+    },
     Corpus {
         name: "netlify-45000-redirects",
         format: importers::Format::Netlify,
@@ -647,9 +682,18 @@ fn corpus_check(corpus: &Corpus) -> Result<(), Failed> {
     let dir = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let rules = dir.path().join("site.hedge");
     std::fs::write(&rules, &result.hedge).map_err(|e| fail(e.to_string()))?;
-    let out = Command::new(hedgec()?).arg("check").arg(&rules).env("NO_COLOR", "1").output().map_err(|e| fail(e.to_string()))?;
+    let out = Command::new(hedgec()?)
+        .arg("check")
+        .arg(&rules)
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
     if out.status.code() != Some(0) {
-        return Err(fail(format!("hedgec check exited {:?}:\n{}", out.status.code(), String::from_utf8_lossy(&out.stderr))));
+        return Err(fail(format!(
+            "hedgec check exited {:?}:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     Ok(())
 }
@@ -787,7 +831,8 @@ fn cli_exit_statuses() -> Result<(), Failed> {
     if !String::from_utf8_lossy(&not_utf8.stderr).contains("_redirects:2:5: the file is not valid UTF-8") {
         return Err(fail(format!("no position in: {}", String::from_utf8_lossy(&not_utf8.stderr))));
     }
-    let site_for_cloudflare = hedgec_import(&["cloudflare", "--site", dir.path().to_str().unwrap()], &[kgateway.clone()])?;
+    let site_for_cloudflare =
+        hedgec_import(&["cloudflare", "--site", dir.path().to_str().unwrap()], std::slice::from_ref(&kgateway))?;
     expect_exit(&site_for_cloudflare, 2)?;
     let unknown_format = hedgec_import(&["apache"], &[kgateway])?;
     expect_exit(&unknown_format, 2)?;
@@ -808,7 +853,8 @@ fn cli_json() -> Result<(), Failed> {
     }
     let findings = json["findings"].as_array().ok_or_else(|| fail("no findings array"))?;
     let left_out = findings.iter().filter(|f| matches!(f["kind"].as_str(), Some("unsupported" | "invalid"))).count();
-    if left_out as u64 != reported.unwrap_or(0) || !findings.iter().all(|f| f["line"].is_u64() && f["file"].is_string()) {
+    if left_out as u64 != reported.unwrap_or(0) || !findings.iter().all(|f| f["line"].is_u64() && f["file"].is_string())
+    {
         return Err(fail(format!("findings: {findings:?}")));
     }
     let hedge = json["hedge"].as_str().ok_or_else(|| fail("no rules in the JSON without -o"))?;

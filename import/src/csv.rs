@@ -96,18 +96,34 @@ fn row(loc: Loc, source: &str, from: &str, to: &str, status: &str, t: &mut Trans
     });
 }
 
+/// The 1-based line of a record that starts at a byte offset; the reader gives the offset of
+/// any blank lines before the record, which are skipped.
+fn line_of(text: &str, offset: usize) -> u64 {
+    let bytes = text.as_bytes();
+    let mut at = offset.min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+        at += 1;
+    }
+    bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 fn file(index: usize, input: &Input, t: &mut Translation) {
     let first_row = input.text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
     let tabs =
         input.name.to_ascii_lowercase().ends_with(".tsv") || (first_row.contains('\t') && !first_row.contains(','));
+    // Comment lines become blank lines, so that the reader's line numbers stay the file's.
+    let text: String = input
+        .text
+        .split_inclusive('\n')
+        .map(|l| if l.trim_start().starts_with('#') { if l.ends_with('\n') { "\n" } else { "" } } else { l })
+        .collect();
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .comment(Some(b'#'))
         .delimiter(if tabs { b'\t' } else { b',' })
         .quoting(!tabs)
         .trim(::csv::Trim::All)
-        .from_reader(input.text.as_bytes());
+        .from_reader(text.as_bytes());
     let lines: Vec<&str> = input.text.split('\n').collect();
     let source_of = |line: u64| lines.get(line.saturating_sub(1) as usize).map_or("", |l| l.trim());
     let mut layout = Columns { from: 0, to: Some(1), status: Some(2), ignored: Vec::new() };
@@ -117,13 +133,14 @@ fn file(index: usize, input: &Input, t: &mut Translation) {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line()) as u32;
+                let line = error.position().map_or(0, |p| line_of(&text, p.byte() as usize)) as u32;
                 t.rule_seen();
                 t.leave_out(Loc::new(index, line.max(1), 1), Kind::Invalid, format!("not a readable row: {error}"), "");
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        // The reader's line count skips blank lines; the byte offset does not.
+        let line = record.position().map_or(0, |p| line_of(&text, p.byte() as usize));
         let loc = Loc::new(index, line as u32, 1);
         let source = source_of(line);
         if record.iter().all(str::is_empty) {

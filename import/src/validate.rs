@@ -138,7 +138,7 @@ fn notes(translation: &mut Translation, emitted: &Emitted, diagnostics: &[Diagno
             Owner::Op(i, j) => (translation.headers[i].ops[j].loc, translation.headers[i].ops[j].source.clone()),
             _ => continue,
         };
-        let by_guard = diagnostic.help.as_deref().and_then(|h| first_line(h)).and_then(|n| match emitted.owners.get(n - 1) {
+        let by_guard = diagnostic.help.as_deref().and_then(first_line).and_then(|n| match emitted.owners.get(n - 1) {
             Some(Owner::Route(g)) => match &translation.routes[*g].role {
                 Role::Guard(why) => Some(why.clone()),
                 Role::Rule => None,
