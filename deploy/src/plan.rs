@@ -16,8 +16,10 @@
 //! deleted; namespaces that another function associated with the store reads live are kept;
 //! when different live code reads the namespace the new code would use (two codes hashing to
 //! the same namespace), the new code and its entries move to a free namespace; a plan after
-//! which the store would hold less than half of its entries is refused unless allowed; a plan
-//! whose peak size (old and new data side by side) is over the store limit is refused.
+//! which the new functions read less than half of the entries the live functions read is refused
+//! unless allowed (finishing an interrupted deploy, or deleting data nothing reads, is not a mass
+//! delete); a plan whose peak size (old and new data side by side) is over the store limit is
+//! refused.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
@@ -31,7 +33,7 @@ use crate::site::{self, Site};
 pub const MAX_BATCH_KEYS: usize = 50;
 /// Bytes of an `UpdateKeys` request.
 pub const MAX_BATCH_BYTES: usize = 3 * 1024 * 1024;
-/// Stores of at most this many removed entries are never a mass delete.
+/// Removing at most this many of the entries the live functions read is never a mass delete.
 pub const MASS_DELETE_MIN: usize = 10;
 
 /// How to plan.
@@ -41,7 +43,7 @@ pub struct PlanOptions {
     pub store: String,
     /// Create the store when it does not exist.
     pub create_store: bool,
-    /// Allow a plan after which the store holds less than half of its entries.
+    /// Allow a plan after which the functions read less than half of the entries they read now.
     pub allow_mass_delete: bool,
 }
 
@@ -348,11 +350,11 @@ pub enum PlanError {
     },
     /// Two functions with one name.
     DuplicateFunction(String),
-    /// The store would lose most of its entries.
+    /// The site would lose most of the entries its live functions read.
     MassDelete {
-        /// Entries now.
+        /// Entries the live functions read now.
         before: usize,
-        /// Entries after.
+        /// Entries the new functions read.
         after: usize,
     },
     /// Old and new data side by side do not fit.
@@ -383,7 +385,8 @@ impl fmt::Display for PlanError {
             PlanError::DuplicateFunction(name) => write!(f, "the function {name} is named twice"),
             PlanError::MassDelete { before, after } => write!(
                 f,
-                "refusing a plan that leaves {} of the store's {} entries; pass --allow-mass-delete if that is intended",
+                "refusing a plan that leaves {} of the {} entries the live functions read; pass --allow-mass-delete if \
+                 that is intended",
                 thousands(*after),
                 thousands(*before)
             ),
@@ -582,9 +585,20 @@ pub fn plan(site: &Site, live: &Live, options: &PlanOptions) -> Result<Plan, Pla
     if peak.1 > platform::MAX_KVS_STORE_BYTES {
         return Err(PlanError::TooLarge { peak: peak.1, limit: platform::MAX_KVS_STORE_BYTES });
     }
-    let removed = before.0.saturating_sub(after.0);
-    if !options.allow_mass_delete && removed > MASS_DELETE_MIN && removed * 2 > before.0 {
-        return Err(PlanError::MassDelete { before: before.0, after: after.0 });
+    // Entries the live code reads now, against entries the new code will read.
+    let served = items
+        .iter()
+        .filter(|(key, value)| {
+            site.functions.iter().any(|spec| {
+                let live_code = live.functions.get(&spec.name).and_then(|f| f.live.as_ref()).map(|s| s.code.as_str());
+                site::owned_namespace(key, value, spec.side)
+                    .is_some_and(|ns| live_code.is_some_and(|code| site::reads_namespace(code, ns)))
+            })
+        })
+        .count();
+    let removed = served.saturating_sub(entries.len());
+    if !options.allow_mass_delete && removed > MASS_DELETE_MIN && removed * 2 > served {
+        return Err(PlanError::MassDelete { before: served, after: entries.len() });
     }
 
     let data = batches(stale.into_iter().map(Change::Delete).chain(puts.into_iter().map(Change::Put)));

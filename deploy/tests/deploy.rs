@@ -117,7 +117,7 @@ fn a_code_change_switches_namespaces_and_every_moment_answers_old_or_new() {
 
     let snapshots = fake.take_snapshots();
     assert_eq!(snapshots.len(), ops.len());
-    let mut oracle = support::Oracle::new(support::probes(&[&a.rules, &b.rules]));
+    let mut oracle = support::Oracle::new(support::probes(&[&a.rules, &b.rules]), support::njs());
     let (site_a, site_b) = (a.site(), b.site());
     let failures: Vec<String> =
         snapshots.iter().flat_map(|s| oracle.check(s, &site_a, &site_b, &a.kvs(), &b.kvs())).collect();
@@ -254,7 +254,7 @@ fn a_namespace_collision_moves_the_new_code_to_a_free_namespace() {
     );
     assert!(fake.items(STORE).unwrap().keys().all(|k| !k.starts_with(&ns_b)), "the collided namespace is cleaned up");
 
-    let mut oracle = support::Oracle::new(support::probes(&[&a.rules, &b.rules]));
+    let mut oracle = support::Oracle::new(support::probes(&[&a.rules, &b.rules]), support::boa());
     let failures: Vec<String> = fake
         .take_snapshots()
         .iter()

@@ -221,10 +221,10 @@ pub struct Oracle {
 }
 
 impl Oracle {
-    /// An oracle for these probes on the local runtime.
-    pub fn new(requests: Vec<Invocation>) -> Oracle {
+    /// An oracle for these probes on `engine`.
+    pub fn new(requests: Vec<Invocation>, engine: Box<dyn Engine>) -> Oracle {
         let responses = response_probes(&requests);
-        Oracle { engine: engine(), cache: HashMap::new(), requests, responses, runs: 0 }
+        Oracle { engine, cache: HashMap::new(), requests, responses, runs: 0 }
     }
 
     /// The answers of `code` with `kvs`, on the request or the response probes.
@@ -279,7 +279,12 @@ impl Oracle {
     }
 }
 
-/// The engine the checks run on: the local runtime when the workspace has one, else njs.
-pub fn engine() -> Box<dyn Engine> {
+/// The local runtime, with a fixed clock.
+pub fn boa() -> Box<dyn Engine> {
+    Box::new(cases::boa::Boa::at(1_767_225_600_000))
+}
+
+/// nginx's njs, the differential oracle.
+pub fn njs() -> Box<dyn Engine> {
     Box::new(cases::njs::Njs::default())
 }
