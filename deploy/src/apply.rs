@@ -60,6 +60,20 @@ pub struct Applied {
 }
 
 impl Applied {
+    /// What was done, for machines.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "batches": self.batches,
+            "keys_put": self.keys_put,
+            "keys_deleted": self.keys_deleted,
+            "store_created": self.store_created,
+            "functions": self.functions.iter().map(|(name, done)| serde_json::json!({ "name": name, "done": done })).collect::<Vec<_>>(),
+            "retries": self.retries,
+            "replans": self.replans,
+            "seconds": (self.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+        })
+    }
+
     /// One line for people.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();

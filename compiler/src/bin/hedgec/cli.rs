@@ -71,6 +71,18 @@ pub enum Command {
     ///
     /// Example: hedgec import netlify public/_redirects public/_headers netlify.toml -o site.hedge
     Import(commands::import::ImportArgs),
+
+    /// Bring CloudFront's functions and KeyValueStore in line with the rules, safely.
+    ///
+    /// Compiles, reads what is live (the store's entries, each function's DEVELOPMENT and LIVE
+    /// code), prints the plan (keys to put and delete, functions to create, update or publish)
+    /// and applies it: new data first, then the functions, then deletion of data only the old
+    /// code read, so every request is answered as the old or the new rules answer it. Conflicts
+    /// with other writers re-read and re-plan; throttling and server errors are retried; an
+    /// interrupted deploy finishes when run again. Uses the standard AWS credential chain.
+    ///
+    /// Example: hedgec deploy site.hedge --request-function site-req --response-function site-resp --kvs site-data --dry-run
+    Deploy(commands::deploy::DeployArgs),
 }
 
 #[cfg(test)]

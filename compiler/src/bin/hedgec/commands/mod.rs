@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod deploy;
 pub mod import;
 pub mod run;
 pub mod site;
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Deploy(args) => deploy::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
