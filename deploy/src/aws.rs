@@ -187,16 +187,32 @@ pub async fn load_config(connection: &Connection) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .operation_attempt_timeout(Duration::from_secs(60))
-                .build(),
-        );
+        .timeout_config(timeouts());
     if let Some(profile) = &connection.profile {
         loader = loader.profile_name(profile);
     }
     loader.load().await
+}
+
+/// Settings with fixed credentials instead of the standard chain, for a local stand-in of the
+/// APIs (tests, benchmarks): region `us-east-1`, the SDK's own retries off.
+pub async fn config_with_credentials(access_key_id: &str, secret_access_key: &str) -> SdkConfig {
+    let credentials = cf::config::Credentials::new(access_key_id, secret_access_key, None, None, "fixed");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(timeouts())
+        .load()
+        .await
+}
+
+/// Connecting may take 10 s and one attempt of a call 60 s; longer is a failure to retry.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build()
 }
 
 /// The clients, the retry policy and where retries are reported.

@@ -314,3 +314,41 @@ fn a_dry_run_writes_nothing() {
     let error = support::try_deploy(&fake, &a.site(), &options).unwrap_err();
     assert!(error.to_string().contains("--create"), "{error}");
 }
+
+/// Netlify's 45,000-redirect fixture as hedge rules.
+fn netlify_45000(changed: &[usize]) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/external/netlify-build-fixtures/large_45000_redirects_file");
+    let text = std::fs::read_to_string(path).expect("the 45,000-redirect fixture is readable");
+    let mut rules = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut fields = line.split_whitespace();
+        if let (Some(from), Some(to)) = (fields.next(), fields.next()) {
+            let to = if changed.contains(&i) { format!("{to}-changed") } else { to.to_string() };
+            rules.push_str(&format!("redirect {from} {to}\n"));
+        }
+    }
+    rules
+}
+
+#[test]
+fn the_45000_rule_fixture_deploys_in_the_fewest_batches() {
+    let fake = FakeAws::start();
+    fake.state().create_store(STORE, "").unwrap();
+    let big = support::compile(&netlify_45000(&[]));
+    let entries = big.output.kvs.len();
+    assert!(entries > 1000, "{entries} entries");
+    let report = support::deploy(&fake, &big.site(), &support::options());
+    let applied = report.applied.unwrap();
+    assert_eq!(applied.batches, entries.div_ceil(50), "{entries} entries in as few batches of 50 as there can be");
+    assert_eq!(applied.keys_put, entries);
+    assert_eq!(fake.items(STORE).unwrap(), big.kvs());
+
+    // Three rules change: three buckets, one batch.
+    let changed = support::compile(&netlify_45000(&[10, 20_000, 44_999]));
+    fake.take_calls();
+    let report = support::deploy(&fake, &changed.site(), &support::options());
+    let applied = report.applied.unwrap();
+    assert_eq!((applied.batches, applied.keys_put, applied.keys_deleted), (1, 3, 0));
+    assert_eq!(writes(&fake.take_calls()), [Op::UpdateKeys]);
+}

@@ -7,9 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudfront::config::Credentials;
+use aws_config::SdkConfig;
 use cases::engine::{Engine, Kvs, Outcome};
 use cases::event::{Invocation, RequestSpec};
 use deploy::site::{FunctionSpec, Site};
@@ -25,12 +23,7 @@ pub const RESPONSE: &str = "site-response";
 
 /// SDK settings with fixed test credentials and no SDK retries.
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await
+    deploy::aws::config_with_credentials("AKIDTEST", "secret").await
 }
 
 /// Retries without waiting long.
