@@ -23,6 +23,9 @@ pub struct Request {
     pub headers: BTreeMap<String, String>,
     /// Cookies.
     pub cookies: BTreeMap<String, String>,
+    /// The status the origin answers with (200 when `None`). CloudFront does not run
+    /// viewer-response functions for origin responses of 400 and above.
+    pub origin_status: Option<u16>,
 }
 
 /// Why a rule did or did not match.
@@ -149,7 +152,8 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
 
     // Keys: the exact lookup, then (when pattern rules were spilled and the exact lookup
     // missed) the group of the first segment.
-    if let Some(store) = &output.request_store {
+    let answered_before_kvs = explanation.matched.is_some_and(|o| output.code_before_kvs.contains(&o));
+    if let (Some(store), false) = (&output.request_store, answered_before_kvs) {
         explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::fnv1a(&key) % store.buckets));
         let exact_hit = kvs::lookup(&output.kvs, &store.namespace, store.buckets, &key).is_some();
         let first = key.strip_prefix('/').and_then(|rest| rest.split('/').next()).filter(|s| !s.is_empty());
@@ -189,7 +193,7 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             .filter(|r| why_not(&r.matcher, request, &canonical, &path_match) == Verdict::Matched)
             .map(|r| r.origin)
             .collect();
-        if let Some(store) = &output.response_store {
+        if let (Some(store), true) = (&output.response_store, request.origin_status.unwrap_or(200) < 400) {
             explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::fnv1a(&key) % store.buckets));
         }
     }
@@ -243,6 +247,11 @@ mod tests {
         assert!(explanation.matched_in_kvs, "the KVS is read after the code rules that come first in the file");
         assert_eq!(explanation.kvs_keys.len(), 1);
         assert!(explanation.response_headers.is_empty(), "a redirect gets no header rules");
+
+        let explanation =
+            explain_one(rules, Request { host: "www.example.com".into(), path: "/de".into(), ..Request::default() });
+        assert_eq!(explanation.matched.map(|o| o.line), Some(1));
+        assert_eq!(explanation.kvs_keys, Vec::<String>::new(), "the host rule answers before the KVS is read");
 
         let explanation = explain_one(
             "redirect /a /b\nheader /x y 1\nheader /* z 2\n",

@@ -67,6 +67,9 @@ pub struct CompileReturn {
     pub report: Report,
     /// The rules that live in the KVS (exact lines and spilled groups), sorted by position.
     pub kvs_lines: Vec<rules_dsl::ir::Origin>,
+    /// The rules in code that the request function tries before it reads the KVS; a request
+    /// one of them answers reads nothing on the request side.
+    pub code_before_kvs: Vec<rules_dsl::ir::Origin>,
     /// Errors found by the back end (KVS entries over limits, functions over the size limit).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -203,12 +206,16 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     if kvs_bytes > kvs::MAX_STORE_BYTES {
         let span = first_kvs_rule.map(|o| o.span).unwrap_or_default();
         diagnostics.push(
-            Diagnostic::new(Code::KvsStoreTooLarge, span, format!("the KVS data needs {kvs_bytes} bytes"))
-                .with_label("over the store limit")
-                .with_help(format!(
-                    "a KeyValueStore holds at most {} bytes; move rules to patterns or split the site",
-                    kvs::MAX_STORE_BYTES
-                )),
+            Diagnostic::new(
+                Code::KvsStoreTooLarge,
+                span,
+                format!("the KVS data needs {} bytes", report::thousands(kvs_bytes)),
+            )
+            .with_label("over the store limit")
+            .with_help(format!(
+                "a KeyValueStore holds at most {} bytes; move rules to patterns or split the site",
+                report::thousands(kvs::MAX_STORE_BYTES)
+            )),
         );
     }
     for (name, side) in [("viewer-request.js", Some(&request)), ("viewer-response.js", response.as_ref())] {
@@ -216,7 +223,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
         if side.code.len() > options.max_function_bytes {
             let span = first_code_rule.map(|o| o.span).unwrap_or_default();
             diagnostics.push(
-                Diagnostic::new(Code::FunctionTooLarge, span, format!("{name} is {} bytes", side.code.len()))
+                Diagnostic::new(Code::FunctionTooLarge, span, format!("{name} is {} bytes", report::thousands(side.code.len())))
                     .with_label("over the function size limit")
                     .with_help(format!(
                         "CloudFront functions hold at most {} bytes; exact-path rules cost no code, patterns and conditions do",
@@ -242,6 +249,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
         response_store,
         report,
         kvs_lines: explain::kvs_origins(&plan),
+        code_before_kvs: plan.code_routes[..plan.kvs_after].iter().map(|r| r.origin).collect(),
         diagnostics,
     })
 }

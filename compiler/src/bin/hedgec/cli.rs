@@ -63,6 +63,17 @@ pub enum Command {
     /// Example: hedgec check site.hedge cases.toml --format github
     Check(commands::check::CheckArgs),
 
+    /// Explain what one request does: the rules tried, the rule that answers, the KVS keys read.
+    ///
+    /// Lists the redirect, rewrite and respond rules tried in order with why each did not
+    /// match (another host, a condition that does not hold), the rule that matches (file:line,
+    /// and whether it was found in the KVS), the header rules that apply, the KVS keys the
+    /// functions read, and what the compiled functions return for the request on the local
+    /// runtime. Exit status 1 when a function fails on the request.
+    ///
+    /// Example: hedgec explain site.hedge https://example.com/ --country DE
+    Explain(commands::explain::ExplainArgs),
+
     /// Translate other tools' rule files (Netlify, Cloudflare Pages, CSV) into hedge rules.
     ///
     /// Every rule that cannot be expressed is reported with its file and line (and listed at the

@@ -60,7 +60,7 @@ pub fn note(line: &str) {
 
 /// `1 error`, `2 errors`.
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 { format!("1 {word}") } else { format!("{} {word}s", thousands(n)) }
 }
 
 /// `12,345`.

@@ -176,7 +176,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
             ok: compute <= args.max_compute,
             detail: format!(
                 "worst of {} requests: {} ({})",
-                requests.len(),
+                ui::thousands(requests.len()),
                 requests.get(index).map_or("none", |r| r.0.as_str()),
                 ui::plural(reads as usize, "KVS read")
             ),
@@ -196,8 +196,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
         detail: format!(
             "{} for {} exact rules and {} spilled patterns{largest}; at most {} per request",
             ui::plural(kvs.keys, "key"),
-            output.report.rules.routes_in_kvs + output.report.rules.header_rules_in_kvs,
-            output.report.rules.routes_spilled,
+            ui::thousands(output.report.rules.routes_in_kvs + output.report.rules.header_rules_in_kvs),
+            ui::thousands(output.report.rules.routes_spilled),
             ui::plural(kvs.worst_case_reads_per_request as usize, "read")
         ),
         line: over.then(|| output.kvs_lines.first().map(|o| o.line)).flatten(),
@@ -223,7 +223,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
 /// What the request function's code is made of, in one line.
 fn describe_code(output: &compiler::CompileReturn) -> String {
     let rules = &output.report.rules;
-    format!("{} of {} routes in code", rules.routes - rules.routes_in_kvs - rules.routes_spilled, rules.routes)
+    format!(
+        "{} of {} routes in code",
+        ui::thousands(rules.routes - rules.routes_in_kvs - rules.routes_spilled),
+        ui::thousands(rules.routes)
+    )
 }
 
 fn header_rules_in_code(output: &compiler::CompileReturn) -> usize {
@@ -249,7 +253,7 @@ fn size_cause(compiled: &crate::commands::compile::Compiled) -> (String, Option<
     let lines: Vec<String> = sizes.iter().take(3).map(|(_, line)| line.to_string()).collect();
     let detail = format!(
         "{} rules stay in code ({conditional} with a host or conditions, which cannot move to the KVS); the largest are on lines {}",
-        sizes.len(),
+        ui::thousands(sizes.len()),
         lines.join(", ")
     );
     (detail, sizes.first().map(|(_, line)| *line))
