@@ -51,12 +51,28 @@ pub const TARGET_FILL: usize = 640;
 /// Keys longer than this many UTF-16 units are hashed by a sample (see [`fnv1a`]).
 pub const HASH_SAMPLE: usize = 48;
 
+/// Separates a host from the path in the line key of a host-qualified rule. A canonical path
+/// never holds a tab (it is percent-encoded), so the two kinds of key cannot collide.
+pub const HOST_SEPARATOR: char = '\t';
+
+/// The line key of an exact rule for one host: `host<TAB>path`. It lives in the bucket of its
+/// path, so one read finds both the host's rule and a host-less one for the same path.
+pub fn host_key(host: &str, key: &str) -> String {
+    format!("{}{HOST_SEPARATOR}{key}", host.to_ascii_lowercase())
+}
+
+/// The path of a line key: what buckets are chosen by and relative targets are written against.
+pub fn path_part(key: &str) -> &str {
+    key.rsplit_once(HOST_SEPARATOR).map_or(key, |(_, path)| path)
+}
+
 /// The bucket hash of a key, as `bucket()` computes it in the functions: FNV-1a over the
 /// key's UTF-16 code units with `Math.imul` arithmetic. A key longer than 96 units is hashed
 /// by a sample: its first 48 units, its last 48 and its length in decimal. That bounds the cost
 /// of a lookup however long a request's path is; the bucket's line search still compares whole
 /// keys.
 pub fn fnv1a(key: &str) -> u32 {
+    let key = path_part(key);
     let units: Vec<u16> = key.encode_utf16().collect();
     let sample: Vec<u16> = if units.len() > 2 * HASH_SAMPLE {
         let mut sample = units[..HASH_SAMPLE].to_vec();

@@ -114,8 +114,11 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     let mut oversized;
     let (plan, request) = loop {
         let plan = plan::plan(rules, &spill);
-        let mut route_lines: BTreeMap<String, String> =
-            plan.kvs_routes.iter().map(|(key, route)| (key.clone(), route_value(&route.action).encode(key))).collect();
+        let mut route_lines: BTreeMap<String, String> = plan
+            .kvs_routes
+            .iter()
+            .map(|(key, route)| (key.clone(), route_value(&route.action).encode(kvs::path_part(key))))
+            .collect();
         for (group, routes) in &plan.spilled {
             route_lines.insert(group.clone(), group_value(routes, settings));
         }

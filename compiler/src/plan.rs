@@ -1,7 +1,9 @@
 //! Placement: which rules live in the KVS and which in code.
 //!
-//! - A `redirect`, `rewrite` or `respond` rule with an exact path, no host and no conditions
-//!   goes to the KVS, where one read finds it. The function tries the code rules that come
+//! - A `redirect`, `rewrite` or `respond` rule with an exact path and no conditions goes to the
+//!   KVS, where one read finds it; a rule for one host is keyed `host<TAB>path` in the bucket of
+//!   its path, and the function looks for the host's line before the host-less one. (A host rule
+//!   after a host-less rule for the same path stays in code: the host-less one answers first.) The function tries the code rules that come
 //!   before the first KVS rule in the file, then the KVS, then the remaining code rules. So an
 //!   exact rule can live in the KVS only if every code rule that could match its path (a
 //!   pattern, a host rule, a rule with conditions) is one of those tried before the KVS, or
@@ -23,10 +25,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use rules_dsl::ir::{Action, Case, HeaderOp, HeaderRule, Origin, PathPattern, Route, Rules, Segment, Settings};
 use rules_dsl::pattern::{self, PathMatch};
 
+use crate::kvs;
+
 /// Where each rule goes.
 #[derive(Debug, Default)]
 pub struct Plan<'r> {
-    /// Exact routes by lookup key.
+    /// Exact routes by line key: the lookup key, or `host<TAB>lookup key` (`kvs::host_key`).
     pub kvs_routes: BTreeMap<String, &'r Route>,
     /// Routes in code, in file order.
     pub code_routes: Vec<&'r Route>,
@@ -50,17 +54,26 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
     let mut kvs_after: Option<usize> = None;
     for route in &rules.routes {
         let before_kvs = kvs_after.unwrap_or(plan.code_routes.len());
-        let kvs_key = route
-            .matcher
-            .is_unconditional_exact()
+        let matcher_ok = route.matcher.conditions.is_empty() && route.matcher.path.is_exact();
+        let kvs_key = matcher_ok
             .then(|| route.matcher.path.literal_path().expect("exact"))
             .filter(|literal| {
+                // An earlier code rule for another host never sees this rule's requests.
+                let other_host = |earlier: &Route| match (&earlier.matcher.host, &route.matcher.host) {
+                    (Some(theirs), Some(ours)) => !theirs.eq_ignore_ascii_case(ours),
+                    _ => false,
+                };
                 plan.code_routes[before_kvs..]
                     .iter()
-                    .all(|earlier| matcher.path(&earlier.matcher.path, literal).is_none())
+                    .all(|earlier| other_host(earlier) || matcher.path(&earlier.matcher.path, literal).is_none())
             })
             .filter(|_| fits_a_line(&route.action))
-            .map(|literal| pattern::lookup_key(&literal, settings));
+            .map(|literal| pattern::lookup_key(&literal, settings))
+            .filter(|key| route.matcher.host.is_none() || !plan.kvs_routes.contains_key(key))
+            .map(|key| match &route.matcher.host {
+                Some(host) => kvs::host_key(host, &key),
+                None => key,
+            });
         match kvs_key {
             Some(key) => {
                 kvs_after.get_or_insert(before_kvs);

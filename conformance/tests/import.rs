@@ -40,16 +40,15 @@ fn fail(message: impl Into<String>) -> Failed {
     Failed::from(message.into())
 }
 
-/// Analyses and compiles imported rules; a function over the size limit is not an error here
-/// (the budgets are checked apart), any other error is.
+/// Analyses and compiles imported rules as `hedgec compile` does; any error fails.
 fn compile(hedge: &str, name: &str) -> Result<compiler::CompileReturn, Failed> {
     let source = rules_dsl::SourceFile::new(name, hedge);
     let analysis = rules_dsl::analyze(&source);
     if analysis.has_errors() {
         return Err(fail(rules_dsl::diagnostics::render(&analysis.diagnostics, &source, false)));
     }
-    let options = compiler::CompileOptions { pretty: false, max_function_bytes: usize::MAX };
-    let output = compiler::compile(&analysis.rules, &options).map_err(|e| fail(e.to_string()))?;
+    let output =
+        compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).map_err(|e| fail(e.to_string()))?;
     if rules_dsl::diagnostics::has_errors(&output.diagnostics) {
         return Err(fail(rules_dsl::diagnostics::render(&output.diagnostics, &source, false)));
     }
@@ -612,36 +611,20 @@ struct Corpus {
     name: &'static str,
     format: importers::Format,
     file: &'static str,
-    /// Why the size budget and the local runtime are not checked yet, if they are not.
-    over_budget: Option<&'static str>,
 }
 
 const CORPORA: &[Corpus] = &[
-    Corpus {
-        name: "cert-manager",
-        format: importers::Format::Netlify,
-        file: "cert-manager-website/_redirects",
-        over_budget: Some(
-            "its 84 host-qualified rules stay in the code of viewer-request.js (compiler/src/plan.rs places only host-less exact rules in the KVS), which comes to about 17.8 KB",
-        ),
-    },
-    Corpus {
-        name: "kgateway",
-        format: importers::Format::Cloudflare,
-        file: "kgateway-dev/_redirects",
-        over_budget: None,
-    },
+    Corpus { name: "cert-manager", format: importers::Format::Netlify, file: "cert-manager-website/_redirects" },
+    Corpus { name: "kgateway", format: importers::Format::Cloudflare, file: "kgateway-dev/_redirects" },
     Corpus {
         name: "netlify-45000-redirects",
         format: importers::Format::Netlify,
         file: "netlify-build-fixtures/large_45000_redirects_file",
-        over_budget: None,
     },
     Corpus {
         name: "netlify-10000-headers",
         format: importers::Format::Netlify,
         file: "netlify-build-fixtures/large_headers_file",
-        over_budget: None,
     },
 ];
 
@@ -727,17 +710,11 @@ fn corpora(trials: &mut Vec<Trial>) {
     for corpus in CORPORA {
         let name = corpus.name;
         trials.push(Trial::test(format!("corpus::{name}::import"), move || corpus_import(corpus)));
-        trials.push(
-            Trial::test(format!("corpus::{name}::check"), move || corpus_check(corpus))
-                .with_ignored_flag(corpus.over_budget.is_some()),
-        );
+        trials.push(Trial::test(format!("corpus::{name}::check"), move || corpus_check(corpus)));
         for engine_name in ["njs", "boa"] {
-            // The local runtime refuses a function over CloudFront's size limit, as CloudFront does.
-            let ignored = engine_name == "boa" && corpus.over_budget.is_some();
-            trials.push(
-                Trial::test(format!("corpus::{name}::{engine_name}"), move || corpus_requests(corpus, engine_name))
-                    .with_ignored_flag(ignored),
-            );
+            trials.push(Trial::test(format!("corpus::{name}::{engine_name}"), move || {
+                corpus_requests(corpus, engine_name)
+            }));
         }
     }
 }

@@ -27,7 +27,9 @@ pub struct Store {
 pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, with_response: bool) -> String {
     let settings = &rules.settings;
     let mut body = Body::default();
-    let uses_host = plan.code_routes.iter().any(|r| r.matcher.host.is_some())
+    let host_lines = plan.kvs_routes.values().any(|r| r.matcher.host.is_some());
+    let uses_host = host_lines
+        || plan.code_routes.iter().any(|r| r.matcher.host.is_some())
         || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
     body.line("var request = event.request, headers = request.headers, uri = request.uri, n = norm(uri), m, v, w, x, g, a, i, o, s, j, re, t;");
     let exact_tests =
@@ -54,7 +56,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
     match store {
         None => body.if_chain(&[before, from_kvs].concat(), None),
         Some(store) if before.is_empty() => {
-            lookup(&mut body, settings, store, "v", "k");
+            lookup(&mut body, settings, store, "v", "k", host_lines);
             if !plan.spilled.is_empty() {
                 spilled_lookup(&mut body, settings, store);
             }
@@ -64,7 +66,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
             // The KVS is read only when no earlier code rule answered.
             body.if_chain(&before, None);
             body.line("else {");
-            lookup(&mut body, settings, store, "v", "k");
+            lookup(&mut body, settings, store, "v", "k", host_lines);
             if !plan.spilled.is_empty() {
                 spilled_lookup(&mut body, settings, store);
             }
@@ -169,7 +171,7 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
                     HeaderOp::Remove { name } => format!("put(ops, {position}, {}, null);", js::string(name)),
                 });
             }
-            lookup(&mut body, settings, store, "v", "k");
+            lookup(&mut body, settings, store, "v", "k", false);
             body.line("if (v) for (i = 0, a = v.split(\"\\t\"); i < a.length; i++) {");
             body.line("  c = a[i].indexOf(\",\"); o = a[i].slice(c + 1); j = o.indexOf(\":\");");
             body.line("  put(ops, parseInt(a[i].slice(0, c), 36), j < 0 ? o.slice(1) : o.slice(0, j), j < 0 ? null : o.slice(j + 1));");
@@ -188,14 +190,22 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
 ///
 /// The `await` stands alone in its block: njs does not support `await` in call arguments, and
 /// keeping the call outside the `try` stops the minifier from moving the `await` into it.
-fn lookup(body: &mut Body, settings: &Settings, store: Store, var: &str, key: &str) {
+///
+/// With `hosts`, the line of the request's host (`kvs::host_key`, in the same bucket as the
+/// path's) is looked for first.
+fn lookup(body: &mut Body, settings: &Settings, store: Store, var: &str, key: &str, hosts: bool) {
     body.line(&format!(
         "try {{ {var} = await {}.get({} + bucket({key}) % {}); }} catch (e) {{ {var} = \"\"; }}",
         store_expr(settings),
         js::string(NAMESPACE_PLACEHOLDER),
         store.buckets
     ));
-    body.line(&format!("{var} = line({var}, {key});"));
+    if hosts {
+        let separator = js::string(&crate::kvs::HOST_SEPARATOR.to_string());
+        body.line(&format!("{var} = line(t = {var}, host + {separator} + {key}) || line(t, {key});"));
+    } else {
+        body.line(&format!("{var} = line({var}, {key});"));
+    }
 }
 
 /// Pattern rules spilled to the KVS, grouped by first segment: one more read, then each rule of
@@ -205,7 +215,7 @@ fn spilled_lookup(body: &mut Body, settings: &Settings, store: Store) {
     let flags = if settings.case == Case::Insensitive { "\"i\"" } else { "\"\"" };
     body.line("if (!v && (m = /^\\/[^\\/]+/.exec(k))) {");
     body.line("  m = m[0] + \"/*\";");
-    lookup(body, settings, store, "g", "m");
+    lookup(body, settings, store, "g", "m", false);
     body.line("  for (a = g ? g.split(\"\\t\") : [], i = 0; i < a.length; i++) {");
     body.line(&format!(
         "    o = a[i]; s = o.indexOf(\" \"); j = o.indexOf(\" \", s + 1); re = new RegExp(o.slice(s + 1, j), {flags});"
