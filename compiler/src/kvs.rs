@@ -74,16 +74,25 @@ pub fn path_part(key: &str) -> &str {
 pub fn fnv1a(key: &str) -> u32 {
     let key = path_part(key);
     let units: Vec<u16> = key.encode_utf16().collect();
-    let sample: Vec<u16> = if units.len() > 2 * HASH_SAMPLE {
+    if units.len() > 2 * HASH_SAMPLE {
         let mut sample = units[..HASH_SAMPLE].to_vec();
         sample.extend_from_slice(&units[units.len() - HASH_SAMPLE..]);
         sample.extend(units.len().to_string().encode_utf16());
-        sample
+        fnv1a_units(sample)
     } else {
-        units
-    };
+        fnv1a_units(units)
+    }
+}
+
+/// FNV-1a over every UTF-16 code unit of a text, unsampled: what a KVS namespace is derived
+/// from (the whole minified code that reads it), so that any change of the code changes it.
+pub fn content_hash(text: &str) -> u32 {
+    fnv1a_units(text.encode_utf16())
+}
+
+fn fnv1a_units(units: impl IntoIterator<Item = u16>) -> u32 {
     let mut hash: u32 = 2_166_136_261;
-    for unit in sample {
+    for unit in units {
         hash = (hash ^ u32::from(unit)).wrapping_mul(16_777_619);
     }
     hash
@@ -390,6 +399,18 @@ mod tests {
         assert_eq!(fnv1a(""), 2_166_136_261);
         assert_eq!(fnv1a("/a"), fnv1a("/a"));
         assert_ne!(fnv1a("/a"), fnv1a("/b"));
+    }
+
+    #[test]
+    fn namespaces_see_the_whole_code() {
+        // The bucket hash reads a line key's path part (after a tab) and samples long keys;
+        // the content hash reads everything.
+        let tab = |middle: char| format!("{}{middle}\t{}", "x".repeat(60), "y".repeat(60));
+        assert_eq!(fnv1a(&tab('A')), fnv1a(&tab('B')));
+        assert_ne!(content_hash(&tab('A')), content_hash(&tab('B')));
+        let long = |middle: char| format!("{}{middle}{}", "x".repeat(60), "y".repeat(60));
+        assert_eq!(fnv1a(&long('A')), fnv1a(&long('B')));
+        assert_ne!(content_hash(&long('A')), content_hash(&long('B')));
     }
 
     #[test]

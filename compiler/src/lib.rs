@@ -292,7 +292,7 @@ fn build_side(
     }
     let source = write(buckets.as_ref().map(|b| emit::Store { buckets: b.count }));
     let minified = minify::minify(&source, options.pretty).map_err(InternalError)?;
-    let namespace = format!("{side}{:0>3}", kvs::base36(u64::from(kvs::fnv1a(&minified)) % (36 * 36 * 36)));
+    let namespace = format!("{side}{:0>3}", kvs::base36(u64::from(kvs::content_hash(&minified)) % (36 * 36 * 36)));
     let placeholder = emit::js::string(emit::NAMESPACE_PLACEHOLDER);
     let code = if buckets.is_some() {
         if !minified.contains(&placeholder) {
