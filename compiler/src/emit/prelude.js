@@ -6,13 +6,15 @@
 // Canonical percent-encoding (rules-dsl pattern::canonical_path): encode what is outside
 // `!`..`~`, upper-case every escape, then decode the escapes of unreserved characters. Every
 // callback is a native function, so the cost stays flat however many escapes a URI holds.
-var upper = Function.prototype.call.bind("".toUpperCase);
+// The regular expressions are built once, with the function, not on every call (`replace`
+// starts a global expression from the beginning each time, so sharing them is safe).
+var upper = Function.prototype.call.bind("".toUpperCase),
+  NON_ASCII = /[^!-~]+/g,
+  ESCAPE = /%[0-9a-f]{2}/gi,
+  UNRESERVED = /%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)/g;
 function norm(u) {
   try {
-    return u
-      .replace(/[^!-~]+/g, encodeURIComponent)
-      .replace(/%[0-9a-f]{2}/gi, upper)
-      .replace(/%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)/g, decodeURIComponent);
+    return u.replace(NON_ASCII, encodeURIComponent).replace(ESCAPE, upper).replace(UNRESERVED, decodeURIComponent);
   } catch (e) {
     return u;
   }
