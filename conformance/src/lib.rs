@@ -121,14 +121,5 @@ pub fn compile_with_rules(rules: &str, name: &str) -> Result<(rules_dsl::ir::Rul
 
 /// Analyses and compiles rules text, failing on any error.
 pub fn compile(rules: &str, name: &str) -> Result<compiler::CompileReturn, String> {
-    let source = rules_dsl::SourceFile::new(name, rules);
-    let analysis = rules_dsl::analyze(&source);
-    if analysis.has_errors() {
-        return Err(rules_dsl::diagnostics::render(&analysis.diagnostics, &source, false));
-    }
-    let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).map_err(|e| e.to_string())?;
-    if rules_dsl::diagnostics::has_errors(&output.diagnostics) {
-        return Err(rules_dsl::diagnostics::render(&output.diagnostics, &source, false));
-    }
-    Ok(output)
+    compile_with_rules(rules, name).map(|(_, output)| output)
 }
