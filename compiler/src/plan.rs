@@ -3,12 +3,13 @@
 //! - A `redirect`, `rewrite` or `respond` rule with an exact path and no conditions goes to the
 //!   KVS, where one read finds it; a rule for one host is keyed `host<TAB>path` in the bucket of
 //!   its path, and the function looks for the host's line before the host-less one. (A host rule
-//!   after a host-less rule for the same path stays in code: the host-less one answers first.) The function tries the code rules that come
-//!   before the first KVS rule in the file, then the KVS, then the remaining code rules. So an
-//!   exact rule can live in the KVS only if every code rule that could match its path (a
-//!   pattern, a host rule, a rule with conditions) is one of those tried before the KVS, or
-//!   comes after it in the file; otherwise it keeps its place in code. (Earlier rules that
-//!   always take the path made it unreachable; analysis already removed it.)
+//!   after a host-less rule for the same path stays in code: the host-less one answers first.)
+//!   The function tries the code rules that come before the first KVS rule in the file, then the
+//!   KVS, then the remaining code rules. So an exact rule can live in the KVS only if every code
+//!   rule that could match its requests (a pattern, a rule for the same host or for any host, a
+//!   rule with conditions) is one of those tried before the KVS, or comes after it in the file;
+//!   otherwise it keeps its place in code. (Earlier rules that always take the path made it
+//!   unreachable; analysis already removed it.)
 //! - A `header` rule with an exact path and no host goes to the KVS; its operations carry
 //!   their position so the function can merge them with code rules in file order.
 //! - Everything else is code: patterns, hosts, conditions, `prefix-strip`, `request-header`.
