@@ -72,7 +72,7 @@ fn emit_minify_gate(bencher: Bencher<'_, '_>) {
         let source =
             compiler::emit::request_function(&rules, &plan, Some(compiler::emit::Store { buckets: 2251 }), false);
         let code = compiler::minify::minify(&source, false).unwrap();
-        black_box(runtime_js::gate::check(&code))
+        black_box(syntax_gate::check(&code))
     });
 }
 

@@ -302,7 +302,7 @@ fn build_side(
     } else {
         minified
     };
-    let violations = runtime_js::gate::check(&code);
+    let violations = syntax_gate::check(&code);
     if let Some(violation) = violations.first() {
         return Err(InternalError(format!("generated code fails the syntax gate at {violation}\n{code}")));
     }

@@ -105,7 +105,7 @@
 
 pub mod cost;
 pub mod function;
-pub mod gate;
+pub use syntax_gate as gate;
 pub mod host;
 pub mod input;
 pub mod result;

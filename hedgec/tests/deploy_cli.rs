@@ -2,54 +2,16 @@
 //! standard chain reads them, against the local fake; the plan on stdout with `--format json`,
 //! and the exit statuses of `cli.md`.
 
+#[path = "../../deploy/tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use deploy_fake::FakeAws;
 use serde_json::Value;
 
-/// Builds the `hedgec` binary (it lives in the compiler package) and returns its path.
-fn hedgec() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let mut command = Command::new(env!("CARGO"));
-        command.args(["build", "-p", "compiler", "--bin", "hedgec", "--message-format=json", "--manifest-path"]);
-        command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"));
-        // What cargo sets for this test would look like a changed environment to build scripts.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            let per_crate = [
-                "CARGO_MANIFEST_",
-                "CARGO_PKG_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-                "CARGO_PRIMARY_",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_RUSTC_",
-            ];
-            if per_crate.iter().any(|p| name.starts_with(p)) || name == "OUT_DIR" {
-                command.env_remove(name.as_ref());
-            }
-        }
-        if !cfg!(debug_assertions) {
-            command.arg("--release");
-        }
-        let output = command.output().expect("cargo runs");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "hedgec")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reports the hedgec executable")
-    })
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(hedgec())
+    Command::new(env!("CARGO_BIN_EXE_hedgec"))
         .args(args)
         .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
         .env("AWS_SECRET_ACCESS_KEY", "secret")

@@ -2,7 +2,7 @@
 //! line and column where it starts (1-based, columns in characters), and nothing else in the
 //! function is.
 
-use runtime_js::gate::{Violation, check};
+use syntax_gate::{Violation, check};
 
 /// Wraps `line` as the second line of a function that is otherwise fine, and returns the one
 /// violation the gate must find.
