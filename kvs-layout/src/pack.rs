@@ -125,10 +125,8 @@ fn fill(namespace: &str, lines: &BTreeMap<String, String>, count: u32) -> Vec<En
         bucket.push_str(value);
         bucket.push(LINE_SEPARATOR);
     }
-    let mut entries: Vec<Entry> = buckets
-        .into_iter()
-        .map(|(bucket, value)| Entry { key: bucket_key(namespace, bucket), value })
-        .collect();
+    let mut entries: Vec<Entry> =
+        buckets.into_iter().map(|(bucket, value)| Entry { key: bucket_key(namespace, bucket), value }).collect();
     entries.sort();
     entries
 }
@@ -216,16 +214,17 @@ mod tests {
         let control: BTreeMap<String, String> =
             lines.iter().map(|(k, v)| (format!("/{}{}{}", &k[57..62], &k[1..57], &k[62..]), v.clone())).collect();
         let control = pack("rabc", &control).expect("packs");
-        assert!(packed.count <= next_bucket_count(control.count), "{} buckets, {} for the control", packed.count, control.count);
+        assert!(
+            packed.count <= next_bucket_count(control.count),
+            "{} buckets, {} for the control",
+            packed.count,
+            control.count
+        );
         assert!(packed.count < 10_000, "{} buckets", packed.count);
         assert!(largest <= MAX_ENTRY_BYTES, "{largest}");
         for (key, value) in &lines {
             assert_eq!(lookup(&packed.entries, "rabc", packed.count, key), Some(value.as_str()), "{key}");
         }
-        println!(
-            "10,000 long keys: {} buckets, {} entries, largest {largest} B",
-            packed.count,
-            packed.entries.len()
-        );
+        println!("10,000 long keys: {} buckets, {} entries, largest {largest} B", packed.count, packed.entries.len());
     }
 }
