@@ -100,6 +100,10 @@ pub fn path_part(key: &str) -> &str {
 
 /// The bucket hash of a line key, as `bucket()` in [`READER_JS`] computes it: FNV-1a over the
 /// first [`HASH_UNITS`] UTF-16 code units of its path part, with `Math.imul` arithmetic.
+///
+/// Lookup keys are canonical paths, percent-encoded to ASCII before they are hashed. That
+/// matters: njs counts a character outside the Basic Multilingual Plane as one unit where the
+/// standard counts two, so only for such text would the functions and this hash disagree.
 pub fn bucket_hash(key: &str) -> u32 {
     fnv1a(path_part(key).encode_utf16().take(HASH_UNITS))
 }
