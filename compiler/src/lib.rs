@@ -303,6 +303,12 @@ fn build_side(
     let store = buckets.as_ref().map(|b| emit::Store { namespace: b.namespace.clone(), buckets: b.count });
     let source = write(store.as_ref());
     let code = minify::minify(&source, options.pretty).map_err(InternalError)?;
+    // Deploys find the namespace a function reads by its string literal: exactly one.
+    if let Some(buckets) = &buckets
+        && code.matches(&emit::js::string(&buckets.namespace)).count() != 1
+    {
+        return Err(InternalError(format!("the KVS namespace {} is not named once in the code", buckets.namespace)));
+    }
     let violations = syntax_gate::check(&code);
     if let Some(violation) = violations.first() {
         return Err(InternalError(format!("generated code fails the syntax gate at {violation}\n{code}")));
