@@ -11,15 +11,8 @@ use rules_dsl::{Diagnostic, SourceFile};
 
 /// Diagnostics of the whole pipeline for a rules file's bytes.
 fn diagnose(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
-    let (source, utf8) = rules_dsl::source_from_bytes(name, bytes);
-    let mut analysis = rules_dsl::analyze(&source);
-    analysis.diagnostics.splice(0..0, utf8);
-    if !analysis.has_errors() {
-        let output =
-            compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).expect("no internal error");
-        analysis.diagnostics.extend(output.diagnostics);
-    }
-    (source, analysis.diagnostics)
+    let build = compiler::build(name, bytes, &compiler::CompileOptions::default()).expect("no internal error");
+    (build.source, build.diagnostics)
 }
 
 fn check(name: &str, bytes: &[u8], snapshot: &str) -> Result<(), Failed> {

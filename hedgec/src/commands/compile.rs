@@ -39,37 +39,16 @@ pub struct Compiled {
     pub output: compiler::CompileReturn,
 }
 
-/// Reads, analyses and compiles a rules file, printing diagnostics. `Err` carries the exit
-/// status when the input could not be compiled at all.
+/// Reads and compiles a rules file with [`compiler::build`], printing diagnostics. `Err` carries
+/// the exit status when the input could not be compiled at all.
 pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Status>> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (source, utf8_error) = rules_dsl::source_from_bytes(path.display().to_string(), &bytes);
-    let mut analysis = rules_dsl::analyze(&source);
-    if let Some(diagnostic) = utf8_error {
-        analysis.diagnostics.insert(0, diagnostic);
+    let build = compiler::build(&path.display().to_string(), &bytes, options)?;
+    ui::diagnostics(&build.diagnostics, &build.source);
+    match build.compiled {
+        Some(compiler::Compiled { rules, output }) => Ok(Ok(Compiled { source: build.source, rules, output })),
+        None => Ok(Err(Status::Error)),
     }
-    if analysis.has_errors() {
-        ui::diagnostics(&analysis.diagnostics, &source);
-        return Ok(Err(Status::Error));
-    }
-    let mut output = compiler::compile(&analysis.rules, options)?;
-    output.report.warnings = analysis
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let at = source.line_col(d.span.start);
-            compiler::report::WarningReport {
-                code: d.code.as_str().into(),
-                message: d.message.clone(),
-                line: at.line,
-                column: at.col,
-            }
-        })
-        .collect();
-    let mut all = analysis.diagnostics.clone();
-    all.extend(output.diagnostics.iter().cloned());
-    ui::diagnostics(&all, &source);
-    Ok(Ok(Compiled { source, rules: analysis.rules, output }))
 }
 
 /// Runs the command.
