@@ -14,8 +14,13 @@ use cases::{Engine, Kvs, ResponseEventRequest, Site};
 /// failure (empty when everything passed).
 pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| format!("{}:{e}", path.display()))?;
+    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
+        rules_dsl::diagnostics::render(
+            &[e],
+            &rules_dsl::SourceFile::new(path.display().to_string(), text.as_str()),
+            false,
+        )
+    })?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
     let (analysed, compiled) = compile_with_rules(rules, &path.display().to_string())?;
     let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();

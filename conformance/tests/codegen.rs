@@ -11,8 +11,13 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// The readable functions of one conformance file, with the KVS namespaces they read.
 fn readable(path: &Path) -> Result<String, Failed> {
     let text = std::fs::read_to_string(path).map_err(|e| Failed::from(e.to_string()))?;
-    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| Failed::from(format!("{}:{e}", path.display())))?;
+    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
+        Failed::from(rules_dsl::diagnostics::render(
+            &[e],
+            &rules_dsl::SourceFile::new(path.display().to_string(), text.as_str()),
+            false,
+        ))
+    })?;
     let rules = file.rules.ok_or_else(|| Failed::from(format!("{}: no `rules`", path.display())))?;
     let options = compiler::CompileOptions { pretty: true, ..compiler::CompileOptions::default() };
     let name = format!("rules/{}", path.file_name().unwrap_or_default().to_string_lossy());

@@ -205,7 +205,9 @@ fn fixture_cases(dir: &Path, engine_name: &str) -> Result<(), Failed> {
     let output = compile(&result.hedge, "fixture")?;
     let path = dir.join("cases.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cases.toml: {e}")))?;
-    let file = cases::casefile::parse(&text, dir).map_err(|e| fail(format!("cases.toml:{e}")))?;
+    let file = cases::casefile::parse(&text, dir).map_err(|e| {
+        fail(rules_dsl::diagnostics::render(&[e], &rules_dsl::SourceFile::new("cases.toml", text.as_str()), false))
+    })?;
     let requests: Vec<Request> = file
         .cases
         .iter()

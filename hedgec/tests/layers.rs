@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The layers, lowest first. A crate may depend on crates of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["platform", "syntax-gate"],
+    &["platform", "diagnostics", "syntax-gate"],
     &["rules-dsl", "runtime-js"],
     &["compiler", "cases", "importers", "deploy"],
     &["hedgec", "deploy-fake"],
