@@ -58,9 +58,19 @@ pub fn error(error: &anyhow::Error) {
 }
 
 /// Prints machine output (JSON, XML) on stdout, with a final line break.
+///
+/// Every write here and below ignores its error: a reader that closed the pipe (`hedgec … | head`)
+/// has seen what it wanted, and the command still ends with its own exit status, never a panic.
 pub fn stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{text}");
+}
+
+/// Prints text on stdout as it is, with no line break added (rules text, which ends with one).
+pub fn stdout_raw(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{text}");
+    let _ = stdout.flush();
 }
 
 /// Prints a line of human output.

@@ -143,7 +143,7 @@ pub fn site(args: &DeployArgs, compiled: &compile::Compiled) -> Result<deploy::S
 
 /// Runs the command.
 pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
-    let compiled = match compile::load(&args.rules, &compiler::CompileOptions::default())? {
+    let compiled = match compile::load(&args.rules)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };

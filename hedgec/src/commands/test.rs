@@ -83,8 +83,7 @@ pub struct MismatchJson {
 
 /// Runs the command.
 pub fn run(args: &TestArgs) -> anyhow::Result<Status> {
-    let options = compiler::CompileOptions::default();
-    let target = match site::load(&args.target, args.kvs.as_deref(), &options)? {
+    let target = match site::load(&args.target, args.kvs.as_deref())? {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
