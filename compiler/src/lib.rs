@@ -1,7 +1,9 @@
 //! The back end of hedgec: compiles the IR of a rules file into `cloudfront-js-2.0` functions
 //! and KeyValueStore data.
 //!
-//! [`compile`] runs the stages in order:
+//! [`build`] is the driver every caller uses: bytes of a rules file in, the compiled site and
+//! every diagnostic (front end and back end) out. [`compile`] runs the back end's stages in
+//! order:
 //!
 //! 1. [`plan`]: decide which rules live in the KVS and which in code;
 //! 2. [`kvs`]: encode KVS lines and pack them into buckets;
@@ -14,6 +16,7 @@
 //! The compiler does no IO: it takes [`rules_dsl::ir::Rules`] and returns text. Equal inputs
 //! give byte-identical outputs.
 
+pub mod build;
 pub mod emit;
 pub mod explain;
 pub mod kvs;
@@ -27,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rules_dsl::ir::{Action, HeaderOp, Route, Rules, Settings};
 use rules_dsl::{Code, Diagnostic};
 
+pub use build::{Build, Compiled, build};
 pub use report::Report;
 
 pub use platform::MAX_FUNCTION_BYTES;

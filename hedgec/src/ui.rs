@@ -15,6 +15,10 @@ pub enum Status {
     Error = 2,
 }
 
+/// The version of every JSON document the commands print (`format_version`); it changes only
+/// when a field changes meaning or goes away.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// Whether to color stderr: a terminal, and `NO_COLOR` unset.
 pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -38,6 +42,13 @@ pub fn diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) {
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{text}");
     let _ = writeln!(stderr, "{}: {}", source.name(), summary.join(", "));
+}
+
+/// Prints a mistake in an input other than a rules file (a case file, an event, a KVS file, a
+/// file to import), rendered like a rules file's diagnostics.
+pub fn input_error(diagnostic: Diagnostic, name: &std::path::Path, text: &str) -> Status {
+    diagnostics(&[diagnostic], &SourceFile::new(name.display().to_string(), text));
+    Status::Error
 }
 
 /// Prints an error that is not tied to a position in a file.

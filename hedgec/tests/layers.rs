@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The layers, lowest first. A crate may depend on crates of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["platform", "syntax-gate"],
+    &["platform", "diagnostics", "syntax-gate"],
     &["kvs-layout", "rules-dsl", "runtime-js"],
     &["compiler", "cases", "importers"],
     &["deploy", "deploy-fake"],

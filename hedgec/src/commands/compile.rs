@@ -55,38 +55,20 @@ pub enum Loaded {
     },
 }
 
-/// Reads, analyses and compiles a rules file without printing anything, for callers that
-/// report diagnostics in their own format (`check --format json|github`).
+/// Reads and compiles a rules file with [`compiler::build`] without printing anything, for
+/// callers that report diagnostics in their own format (`check --format json|github`).
 pub fn load_quiet(path: &Path) -> anyhow::Result<Loaded> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (source, utf8_error) = rules_dsl::source_from_bytes(path.display().to_string(), &bytes);
-    let mut analysis = rules_dsl::analyze(&source);
-    if let Some(diagnostic) = utf8_error {
-        analysis.diagnostics.insert(0, diagnostic);
-    }
-    if analysis.has_errors() {
-        return Ok(Loaded::Rejected { source, diagnostics: analysis.diagnostics });
-    }
     // Always built against CloudFront's own limit: a user's budget (`--max-bytes`) judges the
     // result and never changes what is compiled.
     let options = compiler::CompileOptions { pretty: false, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
-    let mut output = compiler::compile(&analysis.rules, &options)?;
-    output.report.warnings = analysis
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let at = source.line_col(d.span.start);
-            compiler::report::WarningReport {
-                code: d.code.as_str().into(),
-                message: d.message.clone(),
-                line: at.line,
-                column: at.col,
-            }
-        })
-        .collect();
-    let mut diagnostics = analysis.diagnostics;
-    diagnostics.extend(output.diagnostics.iter().cloned());
-    Ok(Loaded::Compiled(Box::new(Compiled { source, rules: analysis.rules, output, diagnostics })))
+    let build = compiler::build(&path.display().to_string(), &bytes, &options)?;
+    Ok(match build.compiled {
+        Some(compiler::Compiled { rules, output }) => {
+            Loaded::Compiled(Box::new(Compiled { source: build.source, rules, output, diagnostics: build.diagnostics }))
+        }
+        None => Loaded::Rejected { source: build.source, diagnostics: build.diagnostics },
+    })
 }
 
 /// Reads, analyses and compiles a rules file, printing diagnostics on stderr. `Err` carries the

@@ -168,6 +168,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
     }
     if args.format == Format::Json {
         let mut json = report.plan.to_json();
+        json["format_version"] = ui::FORMAT_VERSION.into();
         json["dry_run"] = serde_json::Value::Bool(args.dry_run);
         json["applied"] = report.applied.as_ref().map_or(serde_json::Value::Null, deploy::Applied::to_json);
         ui::stdout(&serde_json::to_string_pretty(&json)?);

@@ -88,9 +88,6 @@ pub fn read_kvs(path: &Path) -> anyhow::Result<Result<cases::Kvs, Status>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match runtime_js::input::kvs(&text) {
         Ok(store) => Ok(Ok(store.data().clone())),
-        Err(error) => {
-            crate::ui::note(&format!("error: {}:{error}", path.display()));
-            Ok(Err(Status::Error))
-        }
+        Err(diagnostic) => Ok(Err(crate::ui::input_error(diagnostic, path, &text))),
     }
 }

@@ -131,10 +131,7 @@ pub fn load_cases(path: &Path) -> anyhow::Result<Result<cases::CaseFile, Status>
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))) {
         Ok(file) => Ok(Ok(file)),
-        Err(error) => {
-            ui::note(&format!("error: {}:{error}", path.display()));
-            Ok(Err(Status::Error))
-        }
+        Err(diagnostic) => Ok(Err(ui::input_error(diagnostic, path, &text))),
     }
 }
 
