@@ -69,8 +69,12 @@ fn emit_minify_gate(bencher: Bencher<'_, '_>) {
     let rules = analyzed(&benches::netlify_45000_redirects());
     let plan = compiler::plan::plan(&rules, &Default::default());
     bencher.bench(|| {
-        let source =
-            compiler::emit::request_function(&rules, &plan, Some(&compiler::emit::Store { namespace: "r___".into(), buckets: 2251 }), false);
+        let source = compiler::emit::request_function(
+            &rules,
+            &plan,
+            Some(&compiler::emit::Store { namespace: "r___".into(), buckets: 2251 }),
+            false,
+        );
         let code = compiler::minify::minify(&source, false).unwrap();
         black_box(syntax_gate::check(&code))
     });
