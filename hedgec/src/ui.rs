@@ -46,10 +46,17 @@ pub fn error(error: &anyhow::Error) {
     let _ = writeln!(stderr, "error: {error:#}");
 }
 
-/// Prints machine output (JSON, XML) on stdout, with a final line break.
+/// Prints output on stdout, with a final line break.
 pub fn stdout(text: &str) {
+    stdout_raw(&format!("{text}\n"));
+}
+
+/// Prints output on stdout as it is. Every write to stdout goes through here: a reader that
+/// stops early (`hedgec ... | head -1`) closes the pipe, and the rest of the output is dropped
+/// rather than ending the command with a panic.
+pub fn stdout_raw(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 /// Prints a line of human output.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use crate::commands::compile;
 use crate::commands::site::{self, EngineChoice};
 use crate::commands::test;
 use crate::ui::{self, Status};
@@ -35,16 +36,19 @@ pub struct CheckArgs {
     #[arg(value_name = "CASES")]
     pub cases: Vec<PathBuf>,
 
-    /// The most bytes a function may have.
-    #[arg(long, value_name = "N", default_value_t = platform::MAX_FUNCTION_BYTES)]
+    /// The most bytes a function may have. It judges the functions; they are compiled the
+    /// same whatever it is.
+    #[arg(long, value_name = "N", default_value_t = platform::MAX_FUNCTION_BYTES,
+          value_parser = crate::commands::compile::positive_bytes)]
     pub max_bytes: usize,
 
     /// The highest estimated compute utilization (0-100) any probe request or case may reach.
-    #[arg(long, value_name = "PCT", default_value_t = 70)]
+    #[arg(long, value_name = "PCT", default_value_t = 70, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub max_compute: u32,
 
     /// The most bytes of KVS data (keys and values).
-    #[arg(long, value_name = "N", default_value_t = platform::MAX_KVS_STORE_BYTES)]
+    #[arg(long, value_name = "N", default_value_t = platform::MAX_KVS_STORE_BYTES,
+          value_parser = crate::commands::compile::positive_bytes)]
     pub max_kvs_bytes: usize,
 
     /// How the report is printed.
@@ -73,8 +77,13 @@ pub struct Budget {
 
 /// Runs the command.
 pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
-    let options = compiler::CompileOptions { pretty: false, max_function_bytes: args.max_bytes };
-    let target = match site::load(&args.rules, None, &options)? {
+    // The budgets judge the functions; they never change what is compiled.
+    let options = compiler::CompileOptions::default();
+    let compiled = match compile::analyse(&args.rules, &options)? {
+        Ok(compiled) => compiled,
+        Err(rejected) => return Ok(report_rejected(args.format, &rejected)),
+    };
+    let target = match site::Target::from_compiled(compiled) {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
@@ -212,7 +221,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
                 .iter()
                 .map(|(request, line, message)| serde_json::json!({ "request": request, "line": line, "message": message }))
                 .collect();
-            let json = serde_json::json!({ "format_version": 1, "file": file, "ok": ok, "budgets": budgets, "failures": failures });
+            let diagnostics = diagnostics_json(&all_diagnostics(compiled), &compiled.source);
+            let json = serde_json::json!({
+                "format_version": 1, "file": file, "ok": ok, "diagnostics": diagnostics, "budgets": budgets, "failures": failures,
+            });
             ui::stdout(&serde_json::to_string_pretty(&json)?);
         }
         Format::Github => print_github(&file, compiled, &budgets, &failures),
@@ -318,9 +330,17 @@ fn escape(text: &str, property: bool) -> String {
 }
 
 fn annotation(kind: &str, file: &str, line: Option<u32>, title: &str, message: &str) -> String {
+    annotation_at(kind, file, line.map(|l| (l, None)), title, message)
+}
+
+/// A workflow command at a line and, when known, a column.
+fn annotation_at(kind: &str, file: &str, at: Option<(u32, Option<u32>)>, title: &str, message: &str) -> String {
     let mut properties = vec![format!("file={}", escape(file, true))];
-    if let Some(line) = line {
+    if let Some((line, col)) = at {
         properties.push(format!("line={line}"));
+        if let Some(col) = col {
+            properties.push(format!("col={col}"));
+        }
     }
     properties.push(format!("title={}", escape(title, true)));
     format!("::{kind} {}::{}", properties.join(","), escape(message, false))
@@ -332,14 +352,8 @@ fn print_github(
     budgets: &[Budget],
     failures: &[(String, Option<u32>, String)],
 ) {
-    for warning in &compiled.output.report.warnings {
-        ui::stdout(&annotation(
-            "warning",
-            file,
-            Some(warning.line),
-            &format!("hedgec {}", warning.code),
-            &warning.message,
-        ));
+    for line in diagnostic_annotations(&all_diagnostics(compiled), &compiled.source) {
+        ui::stdout(&line);
     }
     for budget in budgets.iter().filter(|b| !b.ok) {
         let message = format!(
@@ -363,4 +377,69 @@ fn print_github(
     let summary: Vec<String> =
         budgets.iter().map(|b| format!("{} {}/{}", b.name, amount(b.used, b.unit), amount(b.limit, b.unit))).collect();
     ui::stdout(&annotation("notice", file, None, "hedgec check", &summary.join("; ")));
+}
+
+/// Every diagnostic of compiled rules: the analysis's warnings and the compiler's findings.
+fn all_diagnostics(compiled: &compile::Compiled) -> Vec<rules_dsl::Diagnostic> {
+    compiled.warnings.iter().chain(&compiled.output.diagnostics).cloned().collect()
+}
+
+/// Diagnostics as JSON objects: severity, code, message, line, column, help.
+fn diagnostics_json(diagnostics: &[rules_dsl::Diagnostic], source: &rules_dsl::SourceFile) -> Vec<serde_json::Value> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.line_col(d.span.start);
+            serde_json::json!({
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "code": d.code.as_str(),
+                "message": d.message,
+                "line": at.line,
+                "column": at.col,
+                "help": d.help,
+            })
+        })
+        .collect()
+}
+
+/// Diagnostics as workflow commands, at the file, line and column of each.
+fn diagnostic_annotations(diagnostics: &[rules_dsl::Diagnostic], source: &rules_dsl::SourceFile) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.line_col(d.span.start);
+            let message = match &d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message.clone(),
+            };
+            let kind = if d.is_error() { "error" } else { "warning" };
+            annotation_at(kind, source.name(), Some((at.line, Some(at.col))), &format!("hedgec {}", d.code.as_str()), &message)
+        })
+        .collect()
+}
+
+/// Rules that do not compile: the diagnostics on stderr, and in the format asked for on
+/// stdout, so that a CI job shows the mistake where it is.
+fn report_rejected(format: Format, rejected: &compile::Rejected) -> Status {
+    ui::diagnostics(&rejected.diagnostics, &rejected.source);
+    match format {
+        Format::Text => {}
+        Format::Json => {
+            let json = serde_json::json!({
+                "format_version": 1,
+                "file": rejected.source.name(),
+                "ok": false,
+                "diagnostics": diagnostics_json(&rejected.diagnostics, &rejected.source),
+                "budgets": [],
+                "failures": [],
+            });
+            ui::stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+        }
+        Format::Github => {
+            for line in diagnostic_annotations(&rejected.diagnostics, &rejected.source) {
+                ui::stdout(&line);
+            }
+        }
+    }
+    Status::Error
 }

@@ -24,8 +24,9 @@ pub struct CompileArgs {
     #[arg(long)]
     pub pretty: bool,
 
-    /// Fail when a function is over this many bytes.
-    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES)]
+    /// Fail (exit 1, nothing written) when a function is over this many bytes. A budget only
+    /// judges the output: the functions compiled are the same whatever N is.
+    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES, value_parser = positive_bytes)]
     pub max_bytes: usize,
 }
 
@@ -37,11 +38,42 @@ pub struct Compiled {
     pub rules: rules_dsl::ir::Rules,
     /// The compiler's output.
     pub output: compiler::CompileReturn,
+    /// The analysis's findings (warnings only, as the rules compiled).
+    pub warnings: Vec<rules_dsl::Diagnostic>,
+}
+
+/// A rules file that does not compile: its source and every diagnostic, errors first found.
+pub struct Rejected {
+    /// The rules file.
+    pub source: SourceFile,
+    /// Everything found, errors and warnings, in file order.
+    pub diagnostics: Vec<rules_dsl::Diagnostic>,
+}
+
+/// A budget a command line can set: a positive number of bytes.
+pub fn positive_bytes(text: &str) -> Result<usize, String> {
+    match text.replace(['_', ','], "").parse::<usize>() {
+        Ok(0) => Err("a budget of 0 bytes holds no function; give a positive number".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a number of bytes")),
+    }
 }
 
 /// Reads, analyses and compiles a rules file, printing diagnostics. `Err` carries the exit
 /// status when the input could not be compiled at all.
 pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Status>> {
+    match analyse(path, options)? {
+        Ok(compiled) => Ok(Ok(compiled)),
+        Err(rejected) => {
+            ui::diagnostics(&rejected.diagnostics, &rejected.source);
+            Ok(Err(Status::Error))
+        }
+    }
+}
+
+/// Like [`load`], but a file with errors is returned, not printed, for commands that report
+/// it in another format.
+pub fn analyse(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Rejected>> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (source, utf8_error) = rules_dsl::source_from_bytes(path.display().to_string(), &bytes);
     let mut analysis = rules_dsl::analyze(&source);
@@ -49,8 +81,7 @@ pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<R
         analysis.diagnostics.insert(0, diagnostic);
     }
     if analysis.has_errors() {
-        ui::diagnostics(&analysis.diagnostics, &source);
-        return Ok(Err(Status::Error));
+        return Ok(Err(Rejected { source, diagnostics: analysis.diagnostics }));
     }
     let mut output = compiler::compile(&analysis.rules, options)?;
     output.report.warnings = analysis
@@ -69,12 +100,13 @@ pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<R
     let mut all = analysis.diagnostics.clone();
     all.extend(output.diagnostics.iter().cloned());
     ui::diagnostics(&all, &source);
-    Ok(Ok(Compiled { source, rules: analysis.rules, output }))
+    Ok(Ok(Compiled { source, rules: analysis.rules, output, warnings: analysis.diagnostics }))
 }
 
 /// Runs the command.
 pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
-    let options = compiler::CompileOptions { pretty: args.pretty, max_function_bytes: args.max_bytes };
+    // The budget judges the output; it never changes what is compiled.
+    let options = compiler::CompileOptions { pretty: args.pretty, ..compiler::CompileOptions::default() };
     let compiled = match load(&args.rules, &options)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
@@ -82,6 +114,21 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
     if rules_dsl::diagnostics::has_errors(&compiled.output.diagnostics) {
         // Over a CloudFront limit: nothing is written, so nothing unusable gets deployed.
         return Ok(Status::Error);
+    }
+    let over: Vec<String> = compiled
+        .output
+        .report
+        .functions
+        .iter()
+        .filter(|f| f.bytes > args.max_bytes)
+        .map(|f| format!("{} is {} B, over --max-bytes {}", f.file, ui::thousands(f.bytes), ui::thousands(args.max_bytes)))
+        .collect();
+    if !over.is_empty() {
+        for line in over {
+            ui::note(&format!("error: {line}"));
+        }
+        ui::note("nothing was written; `hedgec check` shows what takes the space");
+        return Ok(Status::Failure);
     }
     write_outputs(&args.out_dir, &compiled.output)?;
     let output = &compiled.output;

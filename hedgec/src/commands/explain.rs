@@ -315,7 +315,7 @@ mod tests {
         let analysis = rules_dsl::analyze(&source);
         let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).unwrap();
         let origin = analysis.rules.routes[0].origin;
-        let compiled = super::Compiled { source, rules: analysis.rules, output };
+        let compiled = super::Compiled { source, rules: analysis.rules, output, warnings: Vec::new() };
         assert_eq!(super::statement(&compiled, origin), "redirect /a /b");
     }
 }

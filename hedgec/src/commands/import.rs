@@ -125,7 +125,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                 }
             }
             if args.output.is_none() {
-                print!("{}", result.hedge);
+                ui::stdout_raw(&result.hedge);
             }
         }
         Format::Json => {
@@ -137,7 +137,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                 findings: &result.findings,
                 hedge: args.output.is_none().then_some(result.hedge.as_str()),
             };
-            println!("{}", serde_json::to_string_pretty(&report).context("cannot write JSON")?);
+            ui::stdout(&serde_json::to_string_pretty(&report).context("cannot write JSON")?);
         }
     }
     let written = match &args.output {

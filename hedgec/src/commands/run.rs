@@ -164,7 +164,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call) {
             if let Some(origin) = &call.origin {
                 object["origin"] = origin.clone();
             }
-            println!("{}", serde_json::to_string_pretty(&object).expect("JSON values serialize"));
+            ui::stdout(&serde_json::to_string_pretty(&object).expect("JSON values serialize"));
         }
         Format::Aws => {
             let name = args.function.file_stem().map_or_else(|| "function".into(), |s| s.to_string_lossy().to_string());
@@ -185,7 +185,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call) {
                     "FunctionOutput": call.output.as_ref().map_or_else(|| "{}".to_string(), Value::to_string),
                 }
             });
-            println!("{}", serde_json::to_string_pretty(&result).expect("JSON values serialize"));
+            ui::stdout(&serde_json::to_string_pretty(&result).expect("JSON values serialize"));
         }
         Format::Text => {
             for line in &call.logs {
