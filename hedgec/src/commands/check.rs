@@ -352,7 +352,12 @@ fn print_github(
     budgets: &[Budget],
     failures: &[(String, Option<u32>, String)],
 ) {
-    for line in diagnostic_annotations(&all_diagnostics(compiled), &compiled.source) {
+    // Sizes over CloudFront's limits are annotated below as budgets, with their cause.
+    let findings: Vec<rules_dsl::Diagnostic> = all_diagnostics(compiled)
+        .into_iter()
+        .filter(|d| !matches!(d.code, rules_dsl::Code::FunctionTooLarge | rules_dsl::Code::KvsStoreTooLarge))
+        .collect();
+    for line in diagnostic_annotations(&findings, &compiled.source) {
         ui::stdout(&line);
     }
     for budget in budgets.iter().filter(|b| !b.ok) {
@@ -413,7 +418,13 @@ fn diagnostic_annotations(diagnostics: &[rules_dsl::Diagnostic], source: &rules_
                 None => d.message.clone(),
             };
             let kind = if d.is_error() { "error" } else { "warning" };
-            annotation_at(kind, source.name(), Some((at.line, Some(at.col))), &format!("hedgec {}", d.code.as_str()), &message)
+            annotation_at(
+                kind,
+                source.name(),
+                Some((at.line, Some(at.col))),
+                &format!("hedgec {}", d.code.as_str()),
+                &message,
+            )
         })
         .collect()
 }

@@ -121,7 +121,9 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
         .functions
         .iter()
         .filter(|f| f.bytes > args.max_bytes)
-        .map(|f| format!("{} is {} B, over --max-bytes {}", f.file, ui::thousands(f.bytes), ui::thousands(args.max_bytes)))
+        .map(|f| {
+            format!("{} is {} B, over --max-bytes {}", f.file, ui::thousands(f.bytes), ui::thousands(args.max_bytes))
+        })
         .collect();
     if !over.is_empty() {
         for line in over {
