@@ -210,3 +210,14 @@ fn a_byte_budget_judges_the_functions_and_never_changes_them() {
         assert_eq!(output.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn explain_counts_rules_in_grammatical_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "ex.hedge", "redirect /x/* /y/:splat\nredirect /a/:p /b/:p\n");
+    let one = text(&run(d, &["explain", "ex.hedge", "/a/1"]));
+    assert!(one.contains("1 rule comes before the match and does not match the path"), "{one}");
+    let two = text(&run(d, &["explain", "ex.hedge", "/zz"]));
+    assert!(two.contains("2 rules do not match the path"), "{two}");
+}
