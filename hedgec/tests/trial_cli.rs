@@ -221,3 +221,20 @@ fn explain_counts_rules_in_grammatical_english() {
     let two = text(&run(d, &["explain", "ex.hedge", "/zz"]));
     assert!(two.contains("2 rules do not match the path"), "{two}");
 }
+
+#[test]
+fn run_prints_each_gate_finding_once_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "gen.js", "function* g() { yield 1; }\nfunction handler(event) { return event.request; }\n");
+    write(
+        d,
+        "event.json",
+        r#"{"version":"1.0","context":{"eventType":"viewer-request"},"viewer":{"ip":"1.2.3.4"},"request":{"method":"GET","uri":"/a","querystring":{},"headers":{},"cookies":{}}}"#,
+    );
+    let output = run(d, &["run", "gen.js", "--event", "event.json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let all = text(&output);
+    assert!(all.contains("gen.js:1:1: a generator function is not supported"), "{all}");
+    assert_eq!(all.matches("a generator function is not supported").count(), 1, "{all}");
+}
