@@ -36,10 +36,9 @@ pub struct CheckArgs {
     #[arg(value_name = "CASES")]
     pub cases: Vec<PathBuf>,
 
-    /// The most bytes a function may have. It judges the functions; they are compiled the
-    /// same whatever it is.
-    #[arg(long, value_name = "N", default_value_t = platform::MAX_FUNCTION_BYTES,
-          value_parser = crate::commands::compile::positive_bytes)]
+    /// The most bytes a function may have. Functions are always built against CloudFront's limit
+    /// (10,240 bytes); this budget only judges them.
+    #[arg(long, value_name = "N", default_value_t = platform::MAX_FUNCTION_BYTES)]
     pub max_bytes: usize,
 
     /// The highest estimated compute utilization (0-100) any probe request or case may reach.
@@ -47,8 +46,7 @@ pub struct CheckArgs {
     pub max_compute: u32,
 
     /// The most bytes of KVS data (keys and values).
-    #[arg(long, value_name = "N", default_value_t = platform::MAX_KVS_STORE_BYTES,
-          value_parser = crate::commands::compile::positive_bytes)]
+    #[arg(long, value_name = "N", default_value_t = platform::MAX_KVS_STORE_BYTES)]
     pub max_kvs_bytes: usize,
 
     /// How the report is printed.
@@ -77,13 +75,15 @@ pub struct Budget {
 
 /// Runs the command.
 pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
-    // The budgets judge the functions; they never change what is compiled.
-    let options = compiler::CompileOptions::default();
-    let compiled = match compile::analyse(&args.rules, &options)? {
-        Ok(compiled) => compiled,
-        Err(rejected) => return Ok(report_rejected(args.format, &rejected)),
-    };
-    let target = match site::Target::from_compiled(compiled) {
+    if args.format != Format::Text {
+        // Machine formats report rules that do not compile in their own shape, on stdout.
+        if let compile::Loaded::Rejected { source, diagnostics } = compile::load_quiet(&args.rules)? {
+            print_rejected(args.format, &source, &diagnostics);
+            ui::diagnostics(&diagnostics, &source);
+            return Ok(Status::Error);
+        }
+    }
+    let target = match site::load(&args.rules, None)? {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
@@ -221,15 +221,68 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
                 .iter()
                 .map(|(request, line, message)| serde_json::json!({ "request": request, "line": line, "message": message }))
                 .collect();
-            let diagnostics = diagnostics_json(&all_diagnostics(compiled), &compiled.source);
             let json = serde_json::json!({
-                "format_version": 1, "file": file, "ok": ok, "diagnostics": diagnostics, "budgets": budgets, "failures": failures,
+                "format_version": 1,
+                "file": file,
+                "ok": ok,
+                "budgets": budgets,
+                "failures": failures,
+                "diagnostics": diagnostics_json(&compiled.source, &compiled.diagnostics),
             });
             ui::stdout(&serde_json::to_string_pretty(&json)?);
         }
         Format::Github => print_github(&file, compiled, &budgets, &failures),
     }
     Ok(if ok { Status::Success } else { Status::Failure })
+}
+
+/// Diagnostics as JSON objects: code, severity, message, line, column, help.
+fn diagnostics_json(source: &rules_dsl::SourceFile, diagnostics: &[rules_dsl::Diagnostic]) -> Vec<serde_json::Value> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.line_col(d.span.start);
+            serde_json::json!({
+                "code": d.code.as_str(),
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "message": d.message,
+                "line": at.line,
+                "column": at.col,
+                "help": d.help,
+            })
+        })
+        .collect()
+}
+
+/// Rules that do not compile, as a JSON document (`ok: false`) or as one annotation each.
+fn print_rejected(format: Format, source: &rules_dsl::SourceFile, diagnostics: &[rules_dsl::Diagnostic]) {
+    let file = source.name();
+    match format {
+        Format::Json => {
+            let json = serde_json::json!({
+                "format_version": 1,
+                "file": file,
+                "ok": false,
+                "compiled": false,
+                "budgets": [],
+                "failures": [],
+                "diagnostics": diagnostics_json(source, diagnostics),
+            });
+            ui::stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+        }
+        Format::Github => {
+            for d in diagnostics {
+                let at = source.line_col(d.span.start);
+                let kind = if d.is_error() { "error" } else { "warning" };
+                let mut message = d.message.clone();
+                if let Some(help) = &d.help {
+                    message.push_str(&format!("\nhelp: {help}"));
+                }
+                ui::stdout(&positioned(kind, file, at.line, at.col, &format!("hedgec {}", d.code.as_str()), &message));
+            }
+        }
+        Format::Text => {}
+    }
 }
 
 /// What the request function's code is made of, in one line.
@@ -331,20 +384,22 @@ fn escape(text: &str, property: bool) -> String {
 }
 
 fn annotation(kind: &str, file: &str, line: Option<u32>, title: &str, message: &str) -> String {
-    annotation_at(kind, file, line.map(|l| (l, None)), title, message)
-}
-
-/// A workflow command at a line and, when known, a column.
-fn annotation_at(kind: &str, file: &str, at: Option<(u32, Option<u32>)>, title: &str, message: &str) -> String {
     let mut properties = vec![format!("file={}", escape(file, true))];
-    if let Some((line, col)) = at {
+    if let Some(line) = line {
         properties.push(format!("line={line}"));
-        if let Some(col) = col {
-            properties.push(format!("col={col}"));
-        }
     }
     properties.push(format!("title={}", escape(title, true)));
     format!("::{kind} {}::{}", properties.join(","), escape(message, false))
+}
+
+/// An annotation with a line and a column.
+fn positioned(kind: &str, file: &str, line: u32, col: u32, title: &str, message: &str) -> String {
+    format!(
+        "::{kind} file={},line={line},col={col},title={}::{}",
+        escape(file, true),
+        escape(title, true),
+        escape(message, false)
+    )
 }
 
 fn print_github(
@@ -353,13 +408,15 @@ fn print_github(
     budgets: &[Budget],
     failures: &[(String, Option<u32>, String)],
 ) {
-    // Sizes over CloudFront's limits are annotated below as budgets, with their cause.
-    let findings: Vec<rules_dsl::Diagnostic> = all_diagnostics(compiled)
-        .into_iter()
-        .filter(|d| !matches!(d.code, rules_dsl::Code::FunctionTooLarge | rules_dsl::Code::KvsStoreTooLarge))
-        .collect();
-    for line in diagnostic_annotations(&findings, &compiled.source) {
-        ui::stdout(&line);
+    for warning in &compiled.output.report.warnings {
+        ui::stdout(&positioned(
+            "warning",
+            file,
+            warning.line,
+            warning.column,
+            &format!("hedgec {}", warning.code),
+            &warning.message,
+        ));
     }
     for budget in budgets.iter().filter(|b| !b.ok) {
         let message = format!(
@@ -383,75 +440,4 @@ fn print_github(
     let summary: Vec<String> =
         budgets.iter().map(|b| format!("{} {}/{}", b.name, amount(b.used, b.unit), amount(b.limit, b.unit))).collect();
     ui::stdout(&annotation("notice", file, None, "hedgec check", &summary.join("; ")));
-}
-
-/// Every diagnostic of compiled rules: the analysis's warnings and the compiler's findings.
-fn all_diagnostics(compiled: &compile::Compiled) -> Vec<rules_dsl::Diagnostic> {
-    compiled.warnings.iter().chain(&compiled.output.diagnostics).cloned().collect()
-}
-
-/// Diagnostics as JSON objects: severity, code, message, line, column, help.
-fn diagnostics_json(diagnostics: &[rules_dsl::Diagnostic], source: &rules_dsl::SourceFile) -> Vec<serde_json::Value> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            let at = source.line_col(d.span.start);
-            serde_json::json!({
-                "severity": if d.is_error() { "error" } else { "warning" },
-                "code": d.code.as_str(),
-                "message": d.message,
-                "line": at.line,
-                "column": at.col,
-                "help": d.help,
-            })
-        })
-        .collect()
-}
-
-/// Diagnostics as workflow commands, at the file, line and column of each.
-fn diagnostic_annotations(diagnostics: &[rules_dsl::Diagnostic], source: &rules_dsl::SourceFile) -> Vec<String> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            let at = source.line_col(d.span.start);
-            let message = match &d.help {
-                Some(help) => format!("{}\nhelp: {help}", d.message),
-                None => d.message.clone(),
-            };
-            let kind = if d.is_error() { "error" } else { "warning" };
-            annotation_at(
-                kind,
-                source.name(),
-                Some((at.line, Some(at.col))),
-                &format!("hedgec {}", d.code.as_str()),
-                &message,
-            )
-        })
-        .collect()
-}
-
-/// Rules that do not compile: the diagnostics on stderr, and in the format asked for on
-/// stdout, so that a CI job shows the mistake where it is.
-fn report_rejected(format: Format, rejected: &compile::Rejected) -> Status {
-    ui::diagnostics(&rejected.diagnostics, &rejected.source);
-    match format {
-        Format::Text => {}
-        Format::Json => {
-            let json = serde_json::json!({
-                "format_version": 1,
-                "file": rejected.source.name(),
-                "ok": false,
-                "diagnostics": diagnostics_json(&rejected.diagnostics, &rejected.source),
-                "budgets": [],
-                "failures": [],
-            });
-            ui::stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
-        }
-        Format::Github => {
-            for line in diagnostic_annotations(&rejected.diagnostics, &rejected.source) {
-                ui::stdout(&line);
-            }
-        }
-    }
-    Status::Error
 }

@@ -24,9 +24,9 @@ pub struct CompileArgs {
     #[arg(long)]
     pub pretty: bool,
 
-    /// Fail (exit 1, nothing written) when a function is over this many bytes. A budget only
-    /// judges the output: the functions compiled are the same whatever N is.
-    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES, value_parser = positive_bytes)]
+    /// Fail (exit 1, nothing written) when a function is over this many bytes. The functions are
+    /// always built against CloudFront's limit (10,240 bytes); this budget only judges them.
+    #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES)]
     pub max_bytes: usize,
 }
 
@@ -38,76 +38,63 @@ pub struct Compiled {
     pub rules: rules_dsl::ir::Rules,
     /// The compiler's output.
     pub output: compiler::CompileReturn,
-    /// The analysis's findings (warnings only, as the rules compiled).
-    pub warnings: Vec<rules_dsl::Diagnostic>,
-}
-
-/// A rules file that does not compile: its source and every diagnostic, errors first found.
-pub struct Rejected {
-    /// The rules file.
-    pub source: SourceFile,
-    /// Everything found, errors and warnings, in file order.
+    /// Every diagnostic of the front end and the back end, in that order.
     pub diagnostics: Vec<rules_dsl::Diagnostic>,
 }
 
-/// A budget a command line can set: a positive number of bytes.
-pub fn positive_bytes(text: &str) -> Result<usize, String> {
-    match text.replace(['_', ','], "").parse::<usize>() {
-        Ok(0) => Err("a budget of 0 bytes holds no function; give a positive number".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("`{text}` is not a number of bytes")),
-    }
+/// A rules file read and analysed: compiled, or rejected with its errors.
+pub enum Loaded {
+    /// The rules compiled (the back end may still have reported errors, such as a limit).
+    Compiled(Box<Compiled>),
+    /// The front end found errors; nothing was compiled.
+    Rejected {
+        /// The rules file.
+        source: SourceFile,
+        /// Every diagnostic, errors and warnings.
+        diagnostics: Vec<rules_dsl::Diagnostic>,
+    },
 }
 
-/// Reads, analyses and compiles a rules file, printing diagnostics. `Err` carries the exit
-/// status when the input could not be compiled at all.
-pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Status>> {
-    match analyse(path, options)? {
-        Ok(compiled) => Ok(Ok(compiled)),
-        Err(rejected) => {
-            ui::diagnostics(&rejected.diagnostics, &rejected.source);
+/// Reads and compiles a rules file with [`compiler::build`] without printing anything, for
+/// callers that report diagnostics in their own format (`check --format json|github`).
+pub fn load_quiet(path: &Path) -> anyhow::Result<Loaded> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Always built against CloudFront's own limit: a user's budget (`--max-bytes`) judges the
+    // result and never changes what is compiled.
+    let options = compiler::CompileOptions { pretty: false, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
+    let build = compiler::build(&path.display().to_string(), &bytes, &options)?;
+    Ok(match build.compiled {
+        Some(compiler::Compiled { rules, output }) => {
+            Loaded::Compiled(Box::new(Compiled { source: build.source, rules, output, diagnostics: build.diagnostics }))
+        }
+        None => Loaded::Rejected { source: build.source, diagnostics: build.diagnostics },
+    })
+}
+
+/// Reads, analyses and compiles a rules file, printing diagnostics on stderr. `Err` carries the
+/// exit status when the input could not be compiled at all.
+pub fn load(path: &Path) -> anyhow::Result<Result<Compiled, Status>> {
+    match load_quiet(path)? {
+        Loaded::Rejected { source, diagnostics } => {
+            ui::diagnostics(&diagnostics, &source);
             Ok(Err(Status::Error))
+        }
+        Loaded::Compiled(compiled) => {
+            ui::diagnostics(&compiled.diagnostics, &compiled.source);
+            Ok(Ok(*compiled))
         }
     }
 }
 
-/// Like [`load`], but a file with errors is returned, not printed, for commands that report
-/// it in another format.
-pub fn analyse(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Rejected>> {
-    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (source, utf8_error) = rules_dsl::source_from_bytes(path.display().to_string(), &bytes);
-    let mut analysis = rules_dsl::analyze(&source);
-    if let Some(diagnostic) = utf8_error {
-        analysis.diagnostics.insert(0, diagnostic);
-    }
-    if analysis.has_errors() {
-        return Ok(Err(Rejected { source, diagnostics: analysis.diagnostics }));
-    }
-    let mut output = compiler::compile(&analysis.rules, options)?;
-    output.report.warnings = analysis
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let at = source.line_col(d.span.start);
-            compiler::report::WarningReport {
-                code: d.code.as_str().into(),
-                message: d.message.clone(),
-                line: at.line,
-                column: at.col,
-            }
-        })
-        .collect();
-    let mut all = analysis.diagnostics.clone();
-    all.extend(output.diagnostics.iter().cloned());
-    ui::diagnostics(&all, &source);
-    Ok(Ok(Compiled { source, rules: analysis.rules, output, warnings: analysis.diagnostics }))
+/// Compiles for `--pretty`: the same placement, readable code.
+fn pretty(compiled: &Compiled) -> anyhow::Result<compiler::CompileReturn> {
+    let options = compiler::CompileOptions { pretty: true, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
+    Ok(compiler::compile(&compiled.rules, &options)?)
 }
 
 /// Runs the command.
 pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
-    // The budget judges the output; it never changes what is compiled.
-    let options = compiler::CompileOptions { pretty: args.pretty, ..compiler::CompileOptions::default() };
-    let compiled = match load(&args.rules, &options)? {
+    let mut compiled = match load(&args.rules)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };
@@ -127,10 +114,12 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
         .collect();
     if !over.is_empty() {
         for line in over {
-            ui::note(&format!("error: {line}"));
+            ui::note(&format!("error: {line}; nothing written"));
         }
-        ui::note("nothing was written; `hedgec check` shows what takes the space");
         return Ok(Status::Failure);
+    }
+    if args.pretty {
+        compiled.output = pretty(&compiled)?;
     }
     write_outputs(&args.out_dir, &compiled.output)?;
     let output = &compiled.output;

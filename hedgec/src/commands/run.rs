@@ -118,7 +118,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     };
     let event = match runtime_js::input::event(&event_text) {
         Ok((event, _)) => event,
-        Err(error) => return unusable(format!("{}:{error}", args.event.display())),
+        Err(diagnostic) => return Ok(ui::input_error(diagnostic, &args.event, &event_text)),
     };
     let store = match &args.kvs {
         None => runtime_js::Store::default(),
@@ -129,7 +129,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
             };
             match runtime_js::input::kvs(&text) {
                 Ok(store) => store,
-                Err(error) => return unusable(format!("{}:{error}", path.display())),
+                Err(diagnostic) => return Ok(ui::input_error(diagnostic, path, &text)),
             }
         }
     };
@@ -158,6 +158,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call, gate_reported: bool) {
     match args.format {
         Format::Json => {
             let mut object = json!({
+                "format_version": ui::FORMAT_VERSION,
                 "output": call.output,
                 "error": call.error,
                 "logs": call.logs,
