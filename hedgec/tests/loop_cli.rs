@@ -88,7 +88,6 @@ fn malformed_case_files_are_exit_2_with_file_and_line() {
         ("syntax.toml", "[[case]]\nname = \"a\"\nrequest = \"GET /\"\nexpect = { status = }\n", 4),
         ("field.toml", "[[case]]\nname = \"a\"\nrequest = \"GET /\"\nexpect = { stauts = 301 }\n", 4),
         ("request.toml", "[[case]]\nname = \"a\"\nrequest = \"FETCH\"\nexpect = { status = 200 }\n", 3),
-        ("unchecked.toml", "\n[[case]]\nname = \"a\"\nrequest = \"GET /\"\n", 2),
     ] {
         let file = dir.path().join(name);
         std::fs::write(&file, text).unwrap();
@@ -98,6 +97,16 @@ fn malformed_case_files_are_exit_2_with_file_and_line() {
         assert!(stderr(&output).starts_with("error[E10"), "{name}: wanted a code in\n{}", stderr(&output));
         assert!(stderr(&output).contains(&expected), "{name}: wanted {expected:?} in\n{}", stderr(&output));
     }
+    // A case that checks nothing is an error, at its line.
+    let unchecked = dir.path().join("unchecked.toml");
+    std::fs::write(&unchecked, "\n[[case]]\nname = \"a\"\nrequest = \"GET /\"\n").unwrap();
+    let output = hedgec(&["test", "examples/site.hedge", path(&unchecked)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("{}:2:1: `a` has no `expect`", unchecked.display())),
+        "{}",
+        stderr(&output)
+    );
     let missing = hedgec(&["test", "examples/site.hedge", "examples/no-such-cases.toml"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("examples/no-such-cases.toml"), "{}", stderr(&missing));
