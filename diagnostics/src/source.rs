@@ -64,9 +64,14 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// A source file from text already known to be UTF-8.
+    /// A source file from text already known to be UTF-8. A byte-order mark at the start is
+    /// dropped: editors that write one do not show it, so it is no part of the first statement
+    /// and no column counts it.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
+        let mut text = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceFile { name: name.into(), text, line_starts }
     }

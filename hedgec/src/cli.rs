@@ -20,7 +20,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The commands.
+/// The commands. Each shows the program's name in `--version` (`hedgec 0.1.0`, not `hedgec-compile`).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compile a rules file to CloudFront functions and KVS data.
@@ -30,6 +30,7 @@ pub enum Command {
     /// warnings). The same input always gives byte-identical files.
     ///
     /// Example: hedgec compile site.hedge -o dist
+    #[command(display_name = "hedgec")]
     Compile(commands::compile::CompileArgs),
 
     /// Run a function once on an event, locally, as CloudFront's TestFunction does.
@@ -40,6 +41,7 @@ pub enum Command {
     /// function, event or KVS file cannot be used.
     ///
     /// Example: hedgec run dist/viewer-request.js --event event.json --kvs dist/kvs.json --format json
+    #[command(display_name = "hedgec")]
     Run(commands::run::RunArgs),
 
     /// Run test cases against rules or a function, on the local runtime.
@@ -52,6 +54,7 @@ pub enum Command {
     /// 200 by default), through viewer-response.
     ///
     /// Example: hedgec test site.hedge cases.toml
+    #[command(display_name = "hedgec")]
     Test(commands::test::TestArgs),
 
     /// The CI gate: compile, measure every budget, and fail (exit 1) when one is over.
@@ -61,6 +64,7 @@ pub enum Command {
     /// of KVS data. `--format github` annotates the rule responsible in pull requests.
     ///
     /// Example: hedgec check site.hedge cases.toml --format github
+    #[command(display_name = "hedgec")]
     Check(commands::check::CheckArgs),
 
     /// Explain what one request does: the rules tried, the rule that answers, the KVS keys read.
@@ -72,6 +76,7 @@ pub enum Command {
     /// runtime. Exit status 1 when a function fails on the request.
     ///
     /// Example: hedgec explain site.hedge https://example.com/ --country DE
+    #[command(display_name = "hedgec")]
     Explain(commands::explain::ExplainArgs),
 
     /// Translate other tools' rule files (Netlify, Cloudflare Pages, CSV) into hedge rules.
@@ -81,6 +86,7 @@ pub enum Command {
     /// status 1 when any rule was left out; the output is written all the same.
     ///
     /// Example: hedgec import netlify public/_redirects public/_headers netlify.toml -o site.hedge
+    #[command(display_name = "hedgec")]
     Import(commands::import::ImportArgs),
 
     /// Bring CloudFront's functions and KeyValueStore in line with the rules, safely.
@@ -93,6 +99,7 @@ pub enum Command {
     /// interrupted deploy finishes when run again. Uses the standard AWS credential chain.
     ///
     /// Example: hedgec deploy site.hedge --request-function site-req --response-function site-resp --kvs site-data --dry-run
+    #[command(display_name = "hedgec")]
     Deploy(commands::deploy::DeployArgs),
 }
 

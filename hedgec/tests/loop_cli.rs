@@ -36,8 +36,8 @@ fn path(p: &Path) -> &str {
 fn test_passes_the_example_in_every_format() {
     let text = hedgec(&["test", "examples/site.hedge", "examples/cases.toml"]);
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
-    assert!(stderr(&text).ends_with("17 passed, 0 failed\n"), "{}", stderr(&text));
-    insta::assert_snapshot!("test_text", stderr(&text));
+    assert!(stdout(&text).ends_with("17 passed, 0 failed\n"), "{}", stdout(&text));
+    insta::assert_snapshot!("test_text", stdout(&text));
 
     let json = hedgec(&["test", "examples/site.hedge", "examples/cases.toml", "--format", "json"]);
     assert_eq!(json.status.code(), Some(0));
@@ -70,7 +70,7 @@ fn a_changed_expectation_fails_with_a_diff() {
 
     let output = hedgec(&["test", "examples/site.hedge", path(&file)]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let text = stderr(&output);
+    let text = stdout(&output);
     assert!(text.contains("FAIL ") && text.contains("exact redirect with the default status"), "{text}");
     assert!(text.contains("- expected \"/newer-page?utm=1\""), "{text}");
     assert!(text.contains("+ actual   \"/new-page?utm=1\""), "{text}");
@@ -87,7 +87,7 @@ fn malformed_case_files_are_exit_2_with_file_and_line() {
     for (name, text, line) in [
         ("syntax.toml", "[[case]]\nname = \"a\"\nrequest = \"GET /\"\nexpect = { status = }\n", 4),
         ("field.toml", "[[case]]\nname = \"a\"\nrequest = \"GET /\"\nexpect = { stauts = 301 }\n", 4),
-        ("request.toml", "[[case]]\nname = \"a\"\nrequest = \"FETCH\"\n", 3),
+        ("request.toml", "[[case]]\nname = \"a\"\nrequest = \"FETCH\"\nexpect = { status = 200 }\n", 3),
     ] {
         let file = dir.path().join(name);
         std::fs::write(&file, text).unwrap();
@@ -97,6 +97,16 @@ fn malformed_case_files_are_exit_2_with_file_and_line() {
         assert!(stderr(&output).starts_with("error[E10"), "{name}: wanted a code in\n{}", stderr(&output));
         assert!(stderr(&output).contains(&expected), "{name}: wanted {expected:?} in\n{}", stderr(&output));
     }
+    // A case that checks nothing is an error, at its line.
+    let unchecked = dir.path().join("unchecked.toml");
+    std::fs::write(&unchecked, "\n[[case]]\nname = \"a\"\nrequest = \"GET /\"\n").unwrap();
+    let output = hedgec(&["test", "examples/site.hedge", path(&unchecked)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("{}:2:1: `a` has no `expect`", unchecked.display())),
+        "{}",
+        stderr(&output)
+    );
     let missing = hedgec(&["test", "examples/site.hedge", "examples/no-such-cases.toml"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("examples/no-such-cases.toml"), "{}", stderr(&missing));
@@ -106,8 +116,8 @@ fn malformed_case_files_are_exit_2_with_file_and_line() {
 fn check_passes_the_example_in_every_format() {
     let text = hedgec(&["check", "examples/site.hedge", "examples/cases.toml"]);
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
-    assert!(stderr(&text).ends_with("every budget holds\n"), "{}", stderr(&text));
-    insta::assert_snapshot!("check_text", stderr(&text));
+    assert!(stdout(&text).ends_with("every budget holds\n"), "{}", stdout(&text));
+    insta::assert_snapshot!("check_text", stdout(&text));
 
     let json = hedgec(&["check", "examples/site.hedge", "examples/cases.toml", "--format", "json"]);
     assert_eq!(json.status.code(), Some(0));
@@ -132,7 +142,7 @@ fn check_fails_on_code_over_10_kb_and_annotates_the_largest_rule() {
 
     let output = hedgec(&["check", path(&rules)]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let text = stderr(&output);
+    let text = stdout(&output);
     assert!(text.contains("OVER viewer-request.js bytes"), "{text}");
     assert!(text.contains("80 rules stay in code (80 with a host or conditions"), "{text}");
     assert!(text.contains("error: viewer-request.js bytes is "), "{text}");
@@ -190,7 +200,7 @@ fn check_fails_when_a_request_goes_over_the_compute_budget() {
     // ... and over a team's own margin of 50.
     let output = hedgec(&["check", path(&rules), path(&cases), "--max-compute", "50"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let text = stderr(&output);
+    let text = stdout(&output);
     assert!(text.contains("OVER viewer-request compute"), "{text}");
     assert!(text.contains("a request with 18 KB of cookies"), "the worst request is named: {text}");
     assert!(text.contains("error: viewer-request compute is "), "{text}");

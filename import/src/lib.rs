@@ -34,6 +34,7 @@ pub mod finding;
 pub mod matching;
 pub mod model;
 pub mod netlify;
+pub mod secrets;
 pub mod site;
 pub mod text;
 pub mod validate;
@@ -183,6 +184,7 @@ pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Resu
         Format::Cloudflare => cloudflare::translate(inputs, &mut translation),
         Format::Csv => csv::translate(inputs, &mut translation),
     }
+    secrets::withhold(&mut translation);
     let hedge = validate::finish(&mut translation);
     let mut findings = std::mem::take(&mut translation.findings);
     findings.sort_by(|a, b| {

@@ -62,6 +62,8 @@ pub fn analyze(source: &SourceFile) -> Analysis {
 /// Reads rules from bytes: invalid UTF-8 becomes an `E001` diagnostic at its offset and the
 /// rest of the file is still analysed.
 pub fn source_from_bytes(name: impl Into<String>, bytes: &[u8]) -> (SourceFile, Option<Diagnostic>) {
+    // A byte-order mark is dropped first, so that offsets of invalid bytes match the text kept.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => (SourceFile::new(name, text), None),
         Err(error) => {

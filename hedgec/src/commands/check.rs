@@ -337,11 +337,12 @@ fn amount(value: u64, unit: &str) -> String {
     }
 }
 
+/// The report goes to stdout, one line per budget, so that it can be filtered (`| grep OVER`).
 fn print_text(file: &str, budgets: &[Budget], failures: &[(String, Option<u32>, String)], ok: bool) {
-    ui::note(&format!("hedgec check {file}"));
+    ui::stdout(&format!("hedgec check {file}"));
     for budget in budgets {
         let mark = if budget.ok { "ok  " } else { "OVER" };
-        ui::note(&format!(
+        ui::stdout(&format!(
             "  {mark} {:<26} {:>12} / {:<12} {} {}",
             budget.name,
             amount(budget.used, budget.unit),
@@ -352,7 +353,7 @@ fn print_text(file: &str, budgets: &[Budget], failures: &[(String, Option<u32>, 
     }
     for (request, line, message) in failures {
         let at = line.map_or(String::new(), |l| format!(" ({file}:{l})"));
-        ui::note(&format!("  FAIL {request}{at}: {message}"));
+        ui::stdout(&format!("  FAIL {request}{at}: {message}"));
     }
     let over: Vec<String> = budgets
         .iter()
@@ -362,13 +363,13 @@ fn print_text(file: &str, budgets: &[Budget], failures: &[(String, Option<u32>, 
         })
         .collect();
     if ok {
-        ui::note("every budget holds");
+        ui::stdout("every budget holds");
     } else {
         for line in over {
-            ui::note(&format!("error: {line}"));
+            ui::stdout(&format!("error: {line}"));
         }
         if !failures.is_empty() {
-            ui::note(&format!("error: {} failed", ui::plural(failures.len(), "probe request")));
+            ui::stdout(&format!("error: {} failed", ui::plural(failures.len(), "probe request")));
         }
     }
 }

@@ -187,8 +187,12 @@ fn text(
     }
     let others = explanation.other_paths;
     if others > 0 {
-        let verb =
-            if explanation.matched.is_some() { "come before the match and do not match" } else { "do not match" };
+        let verb = match (explanation.matched.is_some(), others == 1) {
+            (true, true) => "comes before the match and does not match",
+            (true, false) => "come before the match and do not match",
+            (false, true) => "does not match",
+            (false, false) => "do not match",
+        };
         lines.push(format!("  {} {verb} the path", ui::plural(others, "rule")));
     }
     if explanation.matched.is_none() {

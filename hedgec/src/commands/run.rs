@@ -135,6 +135,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     };
     let raw_query = cases::Invocation::from_event(event.clone()).raw_query;
     let options = runtime_js::Options { now_ms: args.now.unwrap_or(started), ..runtime_js::Options::default() };
+    let mut gate_reported = false;
     let call = match runtime_js::Function::load(&code, options) {
         Ok(mut function) => function.call(&event, raw_query.as_deref(), &store),
         Err(error) => {
@@ -142,15 +143,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
                 for violation in violations {
                     ui::note(&format!("{}:{violation}", args.function.display()));
                 }
+                gate_reported = true;
             }
             runtime_js::Call { error: Some(error.message()), ..runtime_js::Call::default() }
         }
     };
-    print(args, &call);
+    print(args, &call, gate_reported);
     Ok(if call.error.is_some() { Status::Failure } else { Status::Success })
 }
 
-fn print(args: &RunArgs, call: &runtime_js::Call) {
+/// `gate_reported`: the syntax gate's findings are already printed, each with its position,
+/// so the text output does not repeat the first of them as the error.
+fn print(args: &RunArgs, call: &runtime_js::Call, gate_reported: bool) {
     match args.format {
         Format::Json => {
             let mut object = json!({
@@ -193,6 +197,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call) {
                 ui::note(&format!("log: {line}"));
             }
             match (&call.output, &call.error) {
+                (_, Some(_)) if gate_reported => {}
                 (_, Some(error)) => ui::note(&format!("error: {error}")),
                 (Some(output), None) => {
                     ui::note(&serde_json::to_string_pretty(output).expect("JSON values serialize"));

@@ -71,16 +71,24 @@ pub fn load(path: &Path, kvs_file: Option<&Path>) -> anyhow::Result<Result<Targe
         Ok(compiled) => compiled,
         Err(status) => return Ok(Err(status)),
     };
-    if compiled.output.diagnostics.iter().any(|d| d.code == rules_dsl::Code::KvsEntryTooLarge) {
-        return Ok(Err(Status::Error));
+    Ok(Target::from_compiled(compiled))
+}
+
+impl Target {
+    /// The site of compiled rules; `Err` when an entry cannot be stored in the KVS (reported
+    /// already), as such a site cannot run.
+    pub fn from_compiled(compiled: compile::Compiled) -> Result<Target, Status> {
+        if compiled.output.diagnostics.iter().any(|d| d.code == rules_dsl::Code::KvsEntryTooLarge) {
+            return Err(Status::Error);
+        }
+        let kvs = compiled.output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+        Ok(Target {
+            request: compiled.output.request.clone(),
+            response: compiled.output.response.clone(),
+            kvs,
+            compiled: Some(compiled),
+        })
     }
-    let kvs = compiled.output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
-    Ok(Ok(Target {
-        request: compiled.output.request.clone(),
-        response: compiled.output.response.clone(),
-        kvs,
-        compiled: Some(compiled),
-    }))
 }
 
 /// Reads a KVS file in AWS's import format; malformed input is reported with its position.

@@ -94,6 +94,20 @@ pub fn run(args: &TestArgs) -> anyhow::Result<Status> {
             Err(status) => return Ok(status),
         }
     }
+    // A case that checks nothing would pass whatever the function does. (`check` measures
+    // cases without expectations; only `test` needs them.)
+    let unchecked: Vec<String> = files
+        .iter()
+        .flat_map(|(path, file)| file.cases.iter().map(move |case| (path, case)))
+        .filter(|(_, case)| case.expect == cases::Expect::default())
+        .map(|(path, case)| format!("error: {}:{}:1: `{}` has no `expect`: give at least one field to check (status, location, uri, querystring, origin, headers, request_headers, body, error, max_kvs_reads)", path.display(), case.line, case.name))
+        .collect();
+    if !unchecked.is_empty() {
+        for line in unchecked {
+            ui::note(&line);
+        }
+        return Ok(Status::Error);
+    }
     let mut engine = args.engine.engine();
     let total: usize = files.iter().map(|(_, f)| f.cases.len()).sum();
     let progress = (std::io::stderr().is_terminal() && total >= 50).then(|| {
@@ -191,18 +205,19 @@ fn cost(result: &CaseResult) -> String {
     }
 }
 
+/// Results go to stdout, one line per case, so that `hedgec test ... | grep FAIL` finds failures.
 fn print_text(results: &[CaseResult]) {
     for result in results {
         let verdict = if result.passed { "ok  " } else { "FAIL" };
-        ui::note(&format!("{verdict} {}:{}  {}  ({})", result.file, result.line, result.name, cost(result)));
+        ui::stdout(&format!("{verdict} {}:{}  {}  ({})", result.file, result.line, result.name, cost(result)));
         for mismatch in &result.mismatches {
-            ui::note(&format!("       {}", mismatch.field));
-            ui::note(&format!("       - expected {}", mismatch.expected));
-            ui::note(&format!("       + actual   {}", mismatch.actual));
+            ui::stdout(&format!("       {}", mismatch.field));
+            ui::stdout(&format!("       - expected {}", mismatch.expected));
+            ui::stdout(&format!("       + actual   {}", mismatch.actual));
         }
     }
     let failed = results.iter().filter(|r| !r.passed).count();
-    ui::note(&format!("{} passed, {failed} failed", results.len() - failed));
+    ui::stdout(&format!("{} passed, {failed} failed", results.len() - failed));
 }
 
 fn print_json(results: &[CaseResult]) -> anyhow::Result<()> {
