@@ -68,9 +68,9 @@ fn plan_and_pack(bencher: Bencher<'_, '_>) {
 fn emit_minify_gate(bencher: Bencher<'_, '_>) {
     let rules = analyzed(&benches::netlify_45000_redirects());
     let plan = compiler::plan::plan(&rules, &Default::default());
+    let store = compiler::emit::Store { namespace: "r000".into(), buckets: 2251 };
     bencher.bench(|| {
-        let source =
-            compiler::emit::request_function(&rules, &plan, Some(compiler::emit::Store { buckets: 2251 }), false);
+        let source = compiler::emit::request_function(&rules, &plan, Some(&store), false);
         let code = compiler::minify::minify(&source, false).unwrap();
         black_box(syntax_gate::check(&code))
     });
