@@ -68,13 +68,9 @@ fn plan_and_pack(bencher: Bencher<'_, '_>) {
 fn emit_minify_gate(bencher: Bencher<'_, '_>) {
     let rules = analyzed(&benches::netlify_45000_redirects());
     let plan = compiler::plan::plan(&rules, &Default::default());
+    let store = compiler::emit::Store { namespace: "r000".into(), buckets: 2251 };
     bencher.bench(|| {
-        let source = compiler::emit::request_function(
-            &rules,
-            &plan,
-            Some(&compiler::emit::Store { namespace: "r___".into(), buckets: 2251 }),
-            false,
-        );
+        let source = compiler::emit::request_function(&rules, &plan, Some(&store), false);
         let code = compiler::minify::minify(&source, false).unwrap();
         black_box(syntax_gate::check(&code))
     });
@@ -89,13 +85,17 @@ fn compile(bencher: Bencher<'_, '_>) {
 #[divan::bench(sample_count = 10)]
 fn end_to_end(bencher: Bencher<'_, '_>) {
     let text = benches::netlify_45000_redirects();
-    let options = compiler::CompileOptions::default();
-    bencher.bench(|| black_box(compiler::build("site.hedge", black_box(text.as_bytes()), &options).unwrap()));
+    bencher.bench(|| {
+        let rules = analyzed(black_box(&text));
+        black_box(compiler::compile(&rules, &compiler::CompileOptions::default()).unwrap())
+    });
 }
 
 #[divan::bench(sample_count = 20)]
 fn example_site_end_to_end(bencher: Bencher<'_, '_>) {
     let text = benches::example_site();
-    let options = compiler::CompileOptions::default();
-    bencher.bench(|| black_box(compiler::build("site.hedge", black_box(text.as_bytes()), &options).unwrap()));
+    bencher.bench(|| {
+        let rules = analyzed(black_box(&text));
+        black_box(compiler::compile(&rules, &compiler::CompileOptions::default()).unwrap())
+    });
 }
