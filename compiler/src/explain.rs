@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use rules_dsl::ir::{Condition, Matcher, Origin, Rules};
+use rules_dsl::matching;
 use rules_dsl::pattern::{self, PathMatch};
 
 use crate::{CompileReturn, kvs, plan};
@@ -75,7 +76,7 @@ pub struct Explanation {
 }
 
 fn why_not(matcher: &Matcher, request: &Request, canonical: &str, path_match: &PathMatch<'_>) -> Verdict {
-    if let Some(host) = matcher.host.as_ref().filter(|host| !host.eq_ignore_ascii_case(&request.host)) {
+    if let Some(host) = matcher.host.as_ref().filter(|host| !matching::host_matches(Some(host), &request.host)) {
         return Verdict::OtherHost(host.clone());
     }
     if path_match.path(&matcher.path, canonical).is_none() {
@@ -180,8 +181,11 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             },
             None => canonical.clone(),
         };
-        explanation.prefix_strip =
-            rules.prefix_strips.iter().find(|strip| prefix_matches(&strip.prefix, &uri, settings)).map(|s| s.origin);
+        explanation.prefix_strip = rules
+            .prefix_strips
+            .iter()
+            .find(|s| matching::prefix_rest(&s.prefix, &uri, settings).is_some())
+            .map(|s| s.origin);
         explanation.request_headers = rules
             .request_headers
             .iter()
@@ -199,14 +203,6 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
         }
     }
     explanation
-}
-
-fn prefix_matches(prefix: &str, uri: &str, settings: &rules_dsl::ir::Settings) -> bool {
-    let (prefix, uri) = match settings.case {
-        rules_dsl::ir::Case::Sensitive => (prefix.to_string(), uri.to_string()),
-        rules_dsl::ir::Case::Insensitive => (prefix.to_ascii_lowercase(), uri.to_ascii_lowercase()),
-    };
-    uri.strip_prefix(&prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Where each rule was placed, for explanations: origins of the routes that live in the KVS

@@ -102,6 +102,8 @@ pub fn probes(rules: &Rules) -> Vec<Probe> {
                 segments: strip.prefix[1..].split('/').map(|s| Segment::Literal(s.to_string())).collect(),
                 splat: true,
                 trailing_slash: false,
+                splat_prefix: None,
+                regex: None,
             },
             conditions: Vec::new(),
         };
@@ -116,7 +118,7 @@ pub fn probes(rules: &Rules) -> Vec<Probe> {
     }
     let miss = Matcher {
         host: None,
-        path: PathPattern { segments: vec![], splat: false, trailing_slash: true },
+        path: PathPattern { segments: vec![], splat: false, trailing_slash: true, splat_prefix: None, regex: None },
         conditions: Vec::new(),
     };
     for (description, path, query) in [

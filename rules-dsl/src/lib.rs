@@ -19,6 +19,7 @@ pub mod diagnostics;
 pub mod ir;
 pub mod lexer;
 pub mod lower;
+pub mod matching;
 pub mod parser;
 pub mod pattern;
 pub mod source;

@@ -37,29 +37,34 @@ fn regex_text(text: &str) -> String {
 /// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat (or,
 /// when `capture` is false, with no groups that capture).
 pub fn path_regex(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
-    let mut source = path_regex_source(pattern, settings);
-    if !capture {
-        source = source.replace("([^\\/]+)", "[^\\/]+").replace("(?:\\/(.*))?", "(?:\\/.*)?");
-    }
-    let mut re = format!("/{source}/");
+    let mut re = format!("/{}/", path_regex_text(pattern, settings, capture));
     if settings.case == Case::Insensitive {
         re.push('i');
     }
     re
 }
 
-/// The source of [`path_regex`], for `new RegExp(source, flags)`.
+/// The source of [`path_regex`] with its groups, for `new RegExp(source, flags)`.
 pub fn path_regex_source(pattern: &PathPattern, settings: &Settings) -> String {
+    path_regex_text(pattern, settings, true)
+}
+
+fn path_regex_text(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
     let mut re = String::from("^");
     for segment in &pattern.segments {
         re.push_str("\\/");
         match segment {
             Segment::Literal(text) => re.push_str(&regex_text(text)),
-            Segment::Param(_) => re.push_str("([^\\/]+)"),
+            Segment::Param(_) => re.push_str(if capture { "([^\\/]+)" } else { "[^\\/]+" }),
         }
     }
-    if pattern.splat {
-        re.push_str("(?:\\/(.*))?");
+    if let (true, Some(prefix)) = (pattern.splat, &pattern.splat_prefix) {
+        // `/en/release-*`: the rest of the path after the prefix, slashes included.
+        re.push_str("\\/");
+        re.push_str(&regex_text(prefix));
+        re.push_str(if capture { "(.*)" } else { ".*" });
+    } else if pattern.splat {
+        re.push_str(if capture { "(?:\\/(.*))?" } else { "(?:\\/.*)?" });
     } else if settings.slash == Slash::Fold {
         re.push_str("\\/?");
     } else if pattern.trailing_slash {

@@ -337,7 +337,7 @@ fn path_test(matcher: &Matcher, settings: &Settings, capture: bool) -> String {
     if let Some(literal) = matcher.path.literal_path() {
         return format!("k == {}", js::string(&rules_dsl::pattern::lookup_key(&literal, settings)));
     }
-    if !capture && matcher.path.segments.is_empty() && matcher.path.splat {
+    if !capture && matcher.path.segments.is_empty() && matcher.path.splat && matcher.path.splat_prefix.is_none() {
         // `/*` matches every path.
         return "1".to_string();
     }
