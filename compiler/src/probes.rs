@@ -31,6 +31,9 @@ pub const DEFAULT_HOST: &str = "example.com";
 /// A path that matches a pattern: literal segments, `p1`, `p2`... for placeholders, `s1/s2` for a
 /// splat.
 pub fn sample_path(pattern: &PathPattern) -> String {
+    if let Some(regex) = &pattern.regex {
+        return rules_dsl::regex_pattern::sample(regex).unwrap_or_else(|| "/".to_string());
+    }
     let mut path = String::new();
     let mut params = 0;
     for segment in &pattern.segments {
@@ -43,7 +46,11 @@ pub fn sample_path(pattern: &PathPattern) -> String {
             }
         }
     }
-    if pattern.splat {
+    if let (true, Some(prefix)) = (pattern.splat, &pattern.splat_prefix) {
+        path.push('/');
+        path.push_str(prefix);
+        path.push_str("s1/s2");
+    } else if pattern.splat {
         path.push_str("/s1/s2");
     } else if pattern.trailing_slash || path.is_empty() {
         path.push('/');

@@ -129,6 +129,10 @@ fn remove_loops(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
         if route.matcher.conditions.iter().any(|c| matches!(c, Condition::Query { .. })) {
             continue;
         }
+        if route.matcher.path.regex.is_some() && target.as_literal().is_none() {
+            // Which captures a real request gives cannot be guessed for a regular expression.
+            continue;
+        }
         let samples: Vec<String> = route.matcher.path.capture_names().iter().map(|_| "x".to_string()).collect();
         let Some(path) = same_site_path(route, &target.instantiate(&samples)) else { continue };
         if matcher.path(&route.matcher.path, &path).is_some() {

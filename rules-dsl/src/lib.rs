@@ -22,6 +22,7 @@ pub mod lower;
 pub mod matching;
 pub mod parser;
 pub mod pattern;
+pub mod regex_pattern;
 pub mod source;
 
 pub use diagnostics::{Code, Diagnostic, Severity};

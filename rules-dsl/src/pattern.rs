@@ -219,6 +219,17 @@ fn is_name(name: &str) -> bool {
 
 /// Parses a pattern: a path, or an absolute URL whose host must match.
 pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagnostic> {
+    if word.text.starts_with('~') && !word.quoted {
+        let regex = crate::regex_pattern::parse(word)?;
+        let pattern = PathPattern {
+            segments: Vec::new(),
+            splat: false,
+            trailing_slash: false,
+            splat_prefix: None,
+            regex: Some(regex),
+        };
+        return Ok((None, pattern));
+    }
     let chars = escaped_chars(word);
     let (plain, span) = plain_text(word, &chars);
     let text = plain.as_str();
@@ -349,6 +360,16 @@ pub enum TargetKind {
 /// `:name` is a placeholder wherever it stands; a `:` written `\\:`, or followed by anything but a
 /// letter, digit or `_`, is literal.
 pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<Target, Diagnostic> {
+    parse_target_with(word, captures, kind, false)
+}
+
+/// Parses the target of a `~REGEX` rule: `$1`…`$9` are the numbered groups, `$$` is a `$`, and
+/// `:name` a named group (`captures` has one entry per group, `""` for unnamed ones).
+pub fn parse_regex_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<Target, Diagnostic> {
+    parse_target_with(word, captures, kind, true)
+}
+
+fn parse_target_with(word: &Word, captures: &[&str], kind: TargetKind, dollars: bool) -> Result<Target, Diagnostic> {
     let chars = escaped_chars(word);
     let (plain, span) = plain_text(word, &chars);
     let text = plain.as_str();
@@ -380,7 +401,8 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
         }
         let placeholder_in_host =
             host.split_once(':').is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()))
-                || host.contains('@');
+                || host.contains('@')
+                || (dollars && host.contains('$'));
         if host.is_empty() || placeholder_in_host || host.contains('\\') {
             return Err(Diagnostic::new(Code::InvalidTarget, span(end - host.len(), end), "invalid host in target")
                 .with_label("expected a fixed host name")
@@ -410,6 +432,39 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
     }
     let mut i = body_start;
     while i < bytes.len() {
+        if dollars && bytes[i] == b'$' {
+            match bytes.get(i + 1) {
+                Some(b'$') => {
+                    literal.push('$');
+                    i += 2;
+                    continue;
+                }
+                Some(&digit @ b'1'..=b'9') => {
+                    let number = usize::from(digit - b'0');
+                    if number > captures.len() {
+                        let groups = match captures.len() {
+                            0 => "no groups".to_string(),
+                            1 => "one group, $1".to_string(),
+                            n => format!("{n} groups, $1 to ${n}"),
+                        };
+                        return Err(Diagnostic::new(
+                            Code::UnboundPlaceholder,
+                            span(i, i + 2),
+                            format!("`${number}` names no group of the regular expression"),
+                        )
+                        .with_label("no such group")
+                        .with_help(format!("the expression has {groups}; write a literal $ as $$")));
+                    }
+                    if !literal.is_empty() {
+                        pieces.push(Piece::Text(std::mem::take(&mut literal)));
+                    }
+                    pieces.push(Piece::Capture(number - 1));
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
         if bytes[i] == b':' && !escaped.contains(&i) {
             let name_len = bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
             if name_len > 0 {
@@ -515,6 +570,11 @@ mod tests {
         let target = parse_target(&word("/Web/CSS/\\:is?q=:v&x=a:-b"), &["v"], TargetKind::Redirect).unwrap();
         assert_eq!(target.instantiate(&["1".into()]), "/Web/CSS/:is?q=1&x=a:-b");
         let unbound = parse_target(&word("/a:b"), &[], TargetKind::Redirect).unwrap_err();
+        let regex = parse_regex_target(&word("/y/$1/:n/$$2/$"), &["", "n"], TargetKind::Redirect).unwrap();
+        assert_eq!(regex.instantiate(&["a".into(), "b".into()]), "/y/a/b/$2/$");
+        let missing = parse_regex_target(&word("/y/$3"), &["", "n"], TargetKind::Redirect).unwrap_err();
+        assert_eq!(missing.code, Code::UnboundPlaceholder);
+        assert_eq!(parse_target(&word("/$1"), &[], TargetKind::Redirect).unwrap().as_literal().as_deref(), Some("/$1"));
         assert!(unbound.help.unwrap().contains("\\:"));
     }
 

@@ -293,7 +293,11 @@ pub fn route_code_size(route: &Route, settings: &Settings) -> usize {
 }
 
 fn route_action(route: &Route) -> String {
-    let splat = route.matcher.path.splat.then(|| route.matcher.path.capture_names().len() - 1);
+    let splat = if route.matcher.path.regex.is_some() {
+        Some(0)
+    } else {
+        route.matcher.path.splat.then(|| route.matcher.path.capture_names().len() - 1)
+    };
     match &route.action {
         Action::Redirect { status, target, keep_query } => {
             format!("return redirect({status}, {}, {}, request);", js::target(target, splat), u8::from(*keep_query))
