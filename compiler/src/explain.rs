@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use rules_dsl::ir::{Condition, Matcher, Origin, Rules};
+use rules_dsl::matching;
 use rules_dsl::pattern::{self, PathMatch};
 
 use crate::{CompileReturn, kvs, plan};
@@ -64,6 +65,9 @@ pub struct Explanation {
     pub matched: Option<Origin>,
     /// Whether that route lives in the KVS (found with a lookup) rather than in code.
     pub matched_in_kvs: bool,
+    /// What the matching route's pattern captured, in order: `(name, value)`, the name as the
+    /// target writes it (`:name`, `:splat`, `$1`).
+    pub captures: Vec<(String, String)>,
     /// The `prefix-strip` that applies, if any.
     pub prefix_strip: Option<Origin>,
     /// `request-header` rules that apply, in order.
@@ -75,7 +79,7 @@ pub struct Explanation {
 }
 
 fn why_not(matcher: &Matcher, request: &Request, canonical: &str, path_match: &PathMatch<'_>) -> Verdict {
-    if let Some(host) = matcher.host.as_ref().filter(|host| !host.eq_ignore_ascii_case(&request.host)) {
+    if let Some(host) = matcher.host.as_ref().filter(|host| !matching::host_matches(Some(host), &request.host)) {
         return Verdict::OtherHost(host.clone());
     }
     if path_match.path(&matcher.path, canonical).is_none() {
@@ -87,6 +91,27 @@ fn why_not(matcher: &Matcher, request: &Request, canonical: &str, path_match: &P
         }
     }
     Verdict::Matched
+}
+
+/// The captures of a pattern that matches `canonical`, named as targets write them.
+fn captures(matcher: &Matcher, canonical: &str, path_match: &PathMatch<'_>) -> Vec<(String, String)> {
+    let values = path_match.path(&matcher.path, canonical).unwrap_or_default();
+    let numbered = matcher.path.regex.is_some();
+    matcher
+        .path
+        .capture_names()
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (name, value))| {
+            let label = match (numbered, name.is_empty()) {
+                (true, true) => format!("${}", i + 1),
+                (true, false) => format!("${} :{name}", i + 1),
+                (false, _) => format!(":{name}"),
+            };
+            (label, value)
+        })
+        .collect()
 }
 
 /// Why a condition fails for the request, or `None` when it holds.
@@ -142,6 +167,7 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             Verdict::OtherPath => explanation.other_paths += 1,
             Verdict::Matched => {
                 explanation.tried.push(Tried { origin: route.origin, verdict: Verdict::Matched });
+                explanation.captures = captures(&route.matcher, &canonical, &path_match);
                 explanation.matched = Some(route.origin);
                 explanation.matched_in_kvs = in_kvs(&route.origin);
                 break;
@@ -180,8 +206,11 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             },
             None => canonical.clone(),
         };
-        explanation.prefix_strip =
-            rules.prefix_strips.iter().find(|strip| prefix_matches(&strip.prefix, &uri, settings)).map(|s| s.origin);
+        explanation.prefix_strip = rules
+            .prefix_strips
+            .iter()
+            .find(|s| matching::prefix_rest(&s.prefix, &uri, settings).is_some())
+            .map(|s| s.origin);
         explanation.request_headers = rules
             .request_headers
             .iter()
@@ -199,14 +228,6 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
         }
     }
     explanation
-}
-
-fn prefix_matches(prefix: &str, uri: &str, settings: &rules_dsl::ir::Settings) -> bool {
-    let (prefix, uri) = match settings.case {
-        rules_dsl::ir::Case::Sensitive => (prefix.to_string(), uri.to_string()),
-        rules_dsl::ir::Case::Insensitive => (prefix.to_ascii_lowercase(), uri.to_ascii_lowercase()),
-    };
-    uri.strip_prefix(&prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Where each rule was placed, for explanations: origins of the routes that live in the KVS
@@ -248,6 +269,22 @@ mod tests {
         assert!(explanation.matched_in_kvs, "the KVS is read after the code rules that come first in the file");
         assert_eq!(explanation.kvs_keys.len(), 1);
         assert!(explanation.response_headers.is_empty(), "a redirect gets no header rules");
+        assert!(explanation.captures.is_empty());
+
+        let explanation = explain_one(
+            "redirect ~\"/old-(\\d{4})/(?<slug>[a-z-]+)\\.html\" /archive/$1/:slug\nredirect /en/release-* /r/:splat\n",
+            Request { host: "example.com".into(), path: "/old-2024/hello-world.html".into(), ..Request::default() },
+        );
+        assert_eq!(explanation.matched.map(|o| o.line), Some(1));
+        assert_eq!(
+            explanation.captures,
+            [("$1".to_string(), "2024".to_string()), ("$2 :slug".to_string(), "hello-world".to_string())]
+        );
+        let explanation = explain_one(
+            "redirect ~\"/old-(\\d{4})/(?<slug>[a-z-]+)\\.html\" /archive/$1/:slug\nredirect /en/release-* /r/:splat\n",
+            Request { host: "example.com".into(), path: "/en/release-1.2".into(), ..Request::default() },
+        );
+        assert_eq!(explanation.captures, [(":splat".to_string(), "1.2".to_string())]);
 
         let explanation =
             explain_one(rules, Request { host: "www.example.com".into(), path: "/de".into(), ..Request::default() });

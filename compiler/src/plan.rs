@@ -23,8 +23,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rules_dsl::ir::{Action, Case, HeaderOp, HeaderRule, Origin, PathPattern, Route, Rules, Segment, Settings};
-use rules_dsl::pattern::{self, PathMatch};
+use rules_dsl::ir::{Action, Case, HeaderOp, HeaderRule, Origin, Route, Rules, Segment, Settings};
+use rules_dsl::matching;
+use rules_dsl::pattern;
 
 use crate::kvs;
 
@@ -45,29 +46,28 @@ pub struct Plan<'r> {
     pub kvs_header_origins: BTreeMap<String, Origin>,
     /// Response-header rules in code, with their positions.
     pub code_headers: Vec<(usize, &'r HeaderRule)>,
+    /// Exact routes without conditions kept in code because an earlier code rule (a pattern or
+    /// a regular expression) may match their requests.
+    pub exact_blocked: usize,
 }
 
 /// Decides placement, spilling the pattern routes of the groups in `spill` where that is safe.
 pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
     let settings = &rules.settings;
-    let matcher = PathMatch { settings };
     let mut plan = Plan::default();
     let mut kvs_after: Option<usize> = None;
     for route in &rules.routes {
         let before_kvs = kvs_after.unwrap_or(plan.code_routes.len());
         let matcher_ok = route.matcher.conditions.is_empty() && route.matcher.path.is_exact();
-        let kvs_key = matcher_ok
+        // An earlier code rule tried after the KVS that may take this rule's requests (a pattern, a
+        // regular expression, a rule with conditions) keeps it in code, in file order; a rule for
+        // another host never sees them.
+        let blocked = matcher_ok
+            && plan.code_routes[before_kvs..]
+                .iter()
+                .any(|earlier| matching::matchers_overlap(&earlier.matcher, &route.matcher, settings));
+        let kvs_key = (matcher_ok && !blocked)
             .then(|| route.matcher.path.literal_path().expect("exact"))
-            .filter(|literal| {
-                // An earlier code rule for another host never sees this rule's requests.
-                let other_host = |earlier: &Route| match (&earlier.matcher.host, &route.matcher.host) {
-                    (Some(theirs), Some(ours)) => !theirs.eq_ignore_ascii_case(ours),
-                    _ => false,
-                };
-                plan.code_routes[before_kvs..]
-                    .iter()
-                    .all(|earlier| other_host(earlier) || matcher.path(&earlier.matcher.path, literal).is_none())
-            })
             .filter(|_| fits_a_line(&route.action))
             .map(|literal| pattern::lookup_key(&literal, settings))
             .filter(|key| route.matcher.host.is_none() || !plan.kvs_routes.contains_key(key))
@@ -75,6 +75,7 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
                 Some(host) => kvs::host_key(host, &key),
                 None => key,
             });
+        plan.exact_blocked += usize::from(blocked);
         match kvs_key {
             Some(key) => {
                 kvs_after.get_or_insert(before_kvs);
@@ -149,7 +150,7 @@ fn spill_routes<'r>(plan: &mut Plan<'r>, settings: &Settings, spill: &BTreeSet<S
                 } else {
                     other.origin.span.start > route.origin.span.start
                 };
-                !spilled && !order_kept && paths_overlap(&route.matcher.path, &other.matcher.path, settings)
+                !spilled && !order_kept && matching::paths_overlap(&route.matcher.path, &other.matcher.path, settings)
             });
             if competes {
                 candidates[i] = false;
@@ -173,26 +174,6 @@ fn spill_routes<'r>(plan: &mut Plan<'r>, settings: &Settings, spill: &BTreeSet<S
     }
     plan.code_routes = kept;
     plan.kvs_after = kept_before;
-}
-
-/// Whether some path could match both patterns (conservative: `true` when unsure).
-pub fn paths_overlap(a: &PathPattern, b: &PathPattern, settings: &Settings) -> bool {
-    let segments_meet = a.segments.iter().zip(&b.segments).all(|(x, y)| match (x, y) {
-        (Segment::Literal(p), Segment::Literal(q)) => match settings.case {
-            Case::Sensitive => p == q,
-            Case::Insensitive => p.eq_ignore_ascii_case(q),
-        },
-        (Segment::Literal(text), Segment::Param(_)) | (Segment::Param(_), Segment::Literal(text)) => !text.is_empty(),
-        (Segment::Param(_), Segment::Param(_)) => true,
-    });
-    let (la, lb) = (a.segments.len(), b.segments.len());
-    let lengths_meet = match (a.splat, b.splat) {
-        (true, true) => true,
-        (true, false) => lb >= la,
-        (false, true) => la >= lb,
-        (false, false) => la == lb,
-    };
-    segments_meet && lengths_meet
 }
 
 /// Spillable groups that are still in code, with an estimate of the code they take, largest

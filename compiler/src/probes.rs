@@ -31,6 +31,9 @@ pub const DEFAULT_HOST: &str = "example.com";
 /// A path that matches a pattern: literal segments, `p1`, `p2`... for placeholders, `s1/s2` for a
 /// splat.
 pub fn sample_path(pattern: &PathPattern) -> String {
+    if let Some(regex) = &pattern.regex {
+        return rules_dsl::regex_pattern::sample(regex).unwrap_or_else(|| "/".to_string());
+    }
     let mut path = String::new();
     let mut params = 0;
     for segment in &pattern.segments {
@@ -43,7 +46,11 @@ pub fn sample_path(pattern: &PathPattern) -> String {
             }
         }
     }
-    if pattern.splat {
+    if let (true, Some(prefix)) = (pattern.splat, &pattern.splat_prefix) {
+        path.push('/');
+        path.push_str(prefix);
+        path.push_str("s1/s2");
+    } else if pattern.splat {
         path.push_str("/s1/s2");
     } else if pattern.trailing_slash || path.is_empty() {
         path.push('/');
@@ -102,6 +109,8 @@ pub fn probes(rules: &Rules) -> Vec<Probe> {
                 segments: strip.prefix[1..].split('/').map(|s| Segment::Literal(s.to_string())).collect(),
                 splat: true,
                 trailing_slash: false,
+                splat_prefix: None,
+                regex: None,
             },
             conditions: Vec::new(),
         };
@@ -116,7 +125,7 @@ pub fn probes(rules: &Rules) -> Vec<Probe> {
     }
     let miss = Matcher {
         host: None,
-        path: PathPattern { segments: vec![], splat: false, trailing_slash: true },
+        path: PathPattern { segments: vec![], splat: false, trailing_slash: true, splat_prefix: None, regex: None },
         conditions: Vec::new(),
     };
     for (description, path, query) in [

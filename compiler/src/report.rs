@@ -73,6 +73,9 @@ pub struct RulesReport {
     pub routes_in_kvs: usize,
     /// Of those, how many pattern routes were spilled to the KVS to keep the code under budget.
     pub routes_spilled: usize,
+    /// Exact routes without conditions kept in code, in file order, because an earlier pattern or
+    /// regular-expression rule may match their requests (so a KVS lookup first would be wrong).
+    pub exact_routes_in_code: usize,
     /// `header` rules compiled.
     pub header_rules: usize,
     /// Of those, how many live in the KVS.
@@ -145,6 +148,7 @@ impl Report {
                 routes: rules.routes.len(),
                 routes_in_kvs: plan.kvs_routes.len(),
                 routes_spilled: plan.spilled.values().map(Vec::len).sum(),
+                exact_routes_in_code: plan.exact_blocked,
                 header_rules: rules.response_headers.len(),
                 header_rules_in_kvs,
                 request_header_rules: rules.request_headers.len(),

@@ -108,6 +108,20 @@ codes! {
     KvsStoreTooLarge = "E027", Error;
     /// A compiled function over the 10 KB size limit.
     FunctionTooLarge = "E028", Error;
+    /// A `~REGEX` pattern that is not a regular expression.
+    RegexSyntax = "E031", Error;
+    /// A backreference (`\1`) in a `~REGEX` pattern.
+    RegexBackreference = "E032", Error;
+    /// Lookahead or lookbehind in a `~REGEX` pattern.
+    RegexLookaround = "E033", Error;
+    /// Flags (`(?i)`) inside a `~REGEX` pattern.
+    RegexFlags = "E034", Error;
+    /// A `~REGEX` shape that backtracks exponentially: `(a+)+`, `(a|a)*`.
+    RegexBacktracking = "E035", Error;
+    /// `~REGEX` syntax that means something else in JavaScript (Unicode classes, `(?P<…>)`, non-ASCII, ...).
+    RegexNotPortable = "E036", Error;
+    /// A `~REGEX` too costly on a long path: backtracking repetitions that multiply, or a huge count.
+    RegexTooComplex = "E037", Error;
     /// A case file that is not valid TOML.
     CaseFileSyntax = "E101", Error;
     /// A case file field that does not exist or has the wrong type.

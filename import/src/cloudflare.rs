@@ -29,7 +29,7 @@ use crate::Input;
 use crate::finding::Kind;
 use crate::matching::{instance, overlap, parse_from};
 use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
-use crate::text::{is_name_byte, percent, split_path, split_url, target_path_start};
+use crate::text::{is_name_byte, split_path, split_url, target_path_start};
 
 /// Cloudflare's limits: rules on a line, static rules, dynamic rules, header rules.
 const MAX_LINE: usize = 2000;
@@ -75,6 +75,15 @@ struct Pattern {
     splat: bool,
 }
 
+/// A literal segment in the language's syntax: a leading `:` and backslashes escaped.
+fn literal_segment(segment: &str) -> String {
+    let escaped = segment.replace('\\', "\\\\");
+    match escaped.strip_prefix(':') {
+        Some(rest) => format!("\\:{rest}"),
+        None => escaped,
+    }
+}
+
 /// Translates a Cloudflare path pattern.
 fn pattern(path: &str) -> Result<Pattern, Fail> {
     if path.matches('*').count() > 1 {
@@ -100,9 +109,18 @@ fn pattern(path: &str) -> Result<Pattern, Fail> {
             continue;
         }
         if segment.contains('*') {
-            return Err(Fail::Unsupported(
-                "a * that is not the whole last segment: Cloudflare's * matches any text there, the rules language's * only a whole last segment".into(),
-            ));
+            let head = &segment[..segment.len() - 1];
+            let ends_path = i + 1 == count && !trailing && segment.ends_with('*');
+            if !ends_path || head.contains(':') {
+                return Err(Fail::Unsupported(
+                    "a * before the end of the path (or after a placeholder): Cloudflare's * matches any text there, the rules language's * only the rest of the path".into(),
+                ));
+            }
+            // `/en/release-*`: the language's * ends the path after other characters of its segment.
+            text.push_str(&literal_segment(head));
+            text.push('*');
+            splat = true;
+            continue;
         }
         if let Some(rest) = segment.strip_prefix(':') {
             let n = name_len(rest);
@@ -123,9 +141,9 @@ fn pattern(path: &str) -> Result<Pattern, Fail> {
                 continue;
             }
             if n == 0 {
-                return Err(Fail::Unsupported(
-                    "a literal segment starting with `:`: the rules language would read it as a placeholder".into(),
-                ));
+                // Literal for Cloudflare; escaped so that `:1x` is not read as a placeholder.
+                text.push_str(&literal_segment(segment));
+                continue;
             }
         }
         if segment.match_indices(':').any(|(i, _)| name_len(&segment[i + 1..]) > 0) {
@@ -133,7 +151,7 @@ fn pattern(path: &str) -> Result<Pattern, Fail> {
                 "a placeholder inside a path segment: the rules language's placeholders are whole segments".into(),
             ));
         }
-        text.push_str(segment);
+        text.push_str(&literal_segment(segment));
     }
     if trailing || text.is_empty() {
         text.push('/');
@@ -141,12 +159,11 @@ fn pattern(path: &str) -> Result<Pattern, Fail> {
     Ok(Pattern { text, names, splat })
 }
 
-/// Rewrites a target: bound placeholders stay, other `:name` text is percent-encoded (as
-/// Cloudflare leaves it literal). Returns whether anything was encoded.
-fn target(to: &str, from: &Pattern) -> (String, bool) {
+/// Rewrites a target: bound placeholders stay, other `:name` text is written `\\:name` (as
+/// Cloudflare leaves it literal), and backslashes are doubled, so the bytes are Cloudflare's.
+fn target(to: &str, from: &Pattern) -> String {
     let start = target_path_start(to);
     let mut out = String::from(&to[..start]);
-    let mut changed = false;
     let mut i = start;
     while i < to.len() {
         let c = to[i..].chars().next().expect("in bounds");
@@ -155,16 +172,18 @@ fn target(to: &str, from: &Pattern) -> (String, bool) {
             let n = name_len(rest);
             let bound = n > 0 && (from.names.iter().any(|x| x == &rest[..n]) || (from.splat && &rest[..n] == "splat"));
             if !bound && rest.bytes().next().is_some_and(is_name_byte) {
-                out.push_str(&percent(b':'));
-                changed = true;
+                out.push_str("\\:");
                 i += 1;
                 continue;
             }
         }
+        if c == '\\' {
+            out.push('\\');
+        }
         out.push(c);
         i += c.len_utf8();
     }
-    (out, changed)
+    out
 }
 
 /// Whether Cloudflare's rule matches a path: as here, except that `/a/*` does not match `/a`.
@@ -308,16 +327,10 @@ fn redirects(file: usize, input: &Input, t: &mut Translation) {
                     line,
                 );
             }
-            let (to, changed) = target(to_path, &from);
-            if changed {
-                t.finding(loc, Kind::Approximated, "a literal `:` in the target is written %3A", line);
-            }
+            let to = target(to_path, &from);
             Action::Rewrite { to }
         } else {
-            let (to, changed) = target(raw_to, &from);
-            if changed {
-                t.finding(loc, Kind::Approximated, "a literal `:` in the target is written %3A", line);
-            }
+            let to = target(raw_to, &from);
             if split_path(&to[target_path_start(&to)..]).1.is_some() {
                 options.push("query=drop".to_string());
             }
@@ -643,7 +656,10 @@ mod tests {
         assert!(matches!(pattern("/a-:id"), Err(Fail::Unsupported(_))));
         assert!(matches!(pattern("/*.js"), Err(Fail::Unsupported(_))));
         assert!(matches!(pattern("/*/x/*"), Err(Fail::Invalid(_))));
-        assert!(matches!(pattern("/:1"), Err(Fail::Unsupported(_))));
+        assert_eq!(pattern("/:1").ok().unwrap().text, "/\\:1");
+        let release = pattern("/en/release-*").ok().unwrap();
+        assert_eq!((release.text.as_str(), release.splat), ("/en/release-*", true));
+        assert!(matches!(pattern("/en/:v-*"), Err(Fail::Unsupported(_))));
         assert_eq!(pattern("/a/").ok().unwrap().text, "/a/");
         assert!(is_dynamic("/a/:b") && is_dynamic("/a*") && !is_dynamic("/a:1/b"));
     }
@@ -651,7 +667,7 @@ mod tests {
     #[test]
     fn targets() {
         let p = pattern("/a/:id/*").ok().unwrap();
-        assert_eq!(target("/b/:id/:splat/:other", &p), ("/b/:id/:splat/%3Aother".into(), true));
-        assert_eq!(target("https://x.example:8443/:id", &p), ("https://x.example:8443/:id".into(), false));
+        assert_eq!(target("/b/:id/:splat/:other", &p), ("/b/:id/:splat/\\:other"));
+        assert_eq!(target("https://x.example:8443/:id", &p), ("https://x.example:8443/:id"));
     }
 }

@@ -6,14 +6,15 @@
 //! http(s) URL; its column names then say which column is which (`from`, `source`, `path`,
 //! `old`...; `to`, `target`, `destination`, `new`...; `status`, `code`...), in any order.
 //!
-//! Sources and targets are written in the rules language's path syntax: a final `*` and
-//! `:name` segments are patterns. The status is a redirect status (default 301), 200 for a
+//! Rows are literal: a source matches just its own path, and a target is sent as written.
+//! Whatever the rules language would read as syntax (`*`, a segment `:name`, `:name` in a
+//! target, backslashes) is escaped. The status is a redirect status (default 301), 200 for a
 //! rewrite, or 4xx/5xx for a generated response.
 
 use crate::Input;
 use crate::finding::Kind;
 use crate::model::{Action, Loc, Role, Route, Translation};
-use crate::text::split_url;
+use crate::text::{literal_pattern, literal_target, split_url};
 
 const FROM: &[&str] = &["from", "source", "origin", "path", "old", "old_path", "old_url", "redirect_from", "src"];
 const TO: &[&str] =
@@ -66,8 +67,8 @@ fn row(loc: Loc, source: &str, from: &str, to: &str, status: &str, t: &mut Trans
             t.leave_out(loc, Kind::Invalid, "no target", source);
             return;
         }
-        301 | 302 | 303 | 307 | 308 => Action::Redirect { to: to.to_string(), status },
-        200 => Action::Rewrite { to: to.to_string() },
+        301 | 302 | 303 | 307 | 308 => Action::Redirect { to: literal_target(to), status },
+        200 => Action::Rewrite { to: literal_target(to) },
         400..=599 => {
             if !to.is_empty() {
                 let message = format!("answers {status} with an empty body; the target {to} is not served");
@@ -88,7 +89,7 @@ fn row(loc: Loc, source: &str, from: &str, to: &str, status: &str, t: &mut Trans
     t.routes.push(Route {
         loc,
         source: source.to_string(),
-        from: from.to_string(),
+        from: literal_pattern(from),
         action,
         options: Vec::new(),
         force: true,

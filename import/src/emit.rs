@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::model::{Action, Role, Route, Translation};
-use crate::text::token;
+use crate::text::{pattern_token, token};
 
 /// What an output line belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,13 +49,13 @@ fn one_line(text: &str) -> String {
 /// The statement of a route, without its comment.
 pub fn route_statement(route: &Route) -> String {
     let mut line = String::new();
-    let from = token(&route.from);
+    let from = pattern_token(&route.from);
     match &route.action {
         Action::Redirect { to, status } => {
-            let _ = write!(line, "redirect {from} {} {status}", token(to));
+            let _ = write!(line, "redirect {from} {} {status}", pattern_token(to));
         }
         Action::Rewrite { to } => {
-            let _ = write!(line, "rewrite {from} {}", token(to));
+            let _ = write!(line, "rewrite {from} {}", pattern_token(to));
         }
         Action::Respond { status } => {
             let _ = write!(line, "respond {from} {status}");
@@ -104,7 +104,7 @@ pub fn emit(translation: &Translation) -> Emitted {
     }
     for index in blocks {
         let block = &translation.headers[index];
-        let pattern = token(&block.pattern);
+        let pattern = pattern_token(&block.pattern);
         let op_text = |name: &str, value: &Option<String>| match value {
             Some(value) => format!("{} {}", token(name), token(value)),
             None => format!("-{}", token(name)),

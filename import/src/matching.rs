@@ -3,15 +3,15 @@
 //! can match the same request.
 
 use rules_dsl::ast::Word;
-use rules_dsl::ir::{Case, PathPattern, Segment, Settings, Slash};
+use rules_dsl::ir::{PathPattern, Settings};
+use rules_dsl::matching;
 use rules_dsl::pattern::{self, PathMatch, TargetKind};
 use rules_dsl::source::Span;
 
 use crate::model::{Action, Route};
-use crate::text::{is_name_byte, percent, target_path_start};
 
 fn word(text: &str) -> Word {
-    Word { text: text.to_string(), span: Span::new(0, text.len()), quoted: false }
+    Word::bare(text, Span::new(0, text.len()))
 }
 
 /// A route's pattern as the rules language reads it: (host, path pattern).
@@ -19,21 +19,10 @@ pub fn parse_from(from: &str) -> Option<(Option<String>, PathPattern)> {
     pattern::parse_pattern(&word(from)).ok()
 }
 
-/// Breaks up `:name` in the path part of a target built from literal text, so that the rules
-/// language does not read it as a placeholder.
+/// Writes a target built from literal text so that the rules language reads it back as itself
+/// (no `:name` placeholders).
 pub fn escape_colons(target: &str) -> String {
-    let start = target_path_start(target);
-    let bytes = target.as_bytes();
-    let mut out = String::from(&target[..start]);
-    for (i, c) in target[start..].char_indices() {
-        let at = start + i;
-        if c == ':' && bytes.get(at + 1).copied().is_some_and(is_name_byte) {
-            out.push_str(&percent(b':'));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::text::literal_target(target)
 }
 
 /// Whether a literal path can be written as an exact pattern that matches just that path.
@@ -63,39 +52,12 @@ pub fn instance(route: &Route, path: &str, settings: &Settings) -> Option<Route>
     Some(Route { from, action, ..route.clone() })
 }
 
-/// Whether two segments can match the same request segment.
-fn segments_meet(a: &Segment, b: &Segment, settings: &Settings) -> bool {
-    match (a, b) {
-        (Segment::Literal(x), Segment::Literal(y)) => match settings.case {
-            Case::Sensitive => x == y,
-            Case::Insensitive => x.eq_ignore_ascii_case(y),
-        },
-        (Segment::Literal(x), Segment::Param(_)) | (Segment::Param(_), Segment::Literal(x)) => !x.is_empty(),
-        (Segment::Param(_), Segment::Param(_)) => true,
-    }
-}
-
-/// Whether some path matches both patterns (hosts and conditions aside).
-pub fn paths_overlap(a: &PathPattern, b: &PathPattern, settings: &Settings) -> bool {
-    let shared = a.segments.len().min(b.segments.len());
-    if !a.segments[..shared].iter().zip(&b.segments[..shared]).all(|(x, y)| segments_meet(x, y, settings)) {
-        return false;
-    }
-    match a.segments.len().cmp(&b.segments.len()) {
-        std::cmp::Ordering::Less => a.splat,
-        std::cmp::Ordering::Greater => b.splat,
-        std::cmp::Ordering::Equal => {
-            a.splat || b.splat || settings.slash == Slash::Fold || a.trailing_slash == b.trailing_slash
-        }
-    }
-}
-
 /// Whether some request matches both patterns (written in the language's syntax), looking at
 /// hosts and paths; `true` when either cannot be parsed.
 pub fn overlap(a: &str, b: &str, settings: &Settings) -> bool {
     match (parse_from(a), parse_from(b)) {
         (Some((ha, pa)), Some((hb, pb))) => {
-            (ha.is_none() || hb.is_none() || ha == hb) && paths_overlap(&pa, &pb, settings)
+            matching::hosts_meet(ha.as_deref(), hb.as_deref()) && matching::paths_overlap(&pa, &pb, settings)
         }
         _ => true,
     }
@@ -104,11 +66,12 @@ pub fn overlap(a: &str, b: &str, settings: &Settings) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rules_dsl::ir::Slash;
 
     #[test]
     fn colons_in_targets() {
-        assert_eq!(escape_colons("/a/:b/c:d/x:"), "/a/%3Ab/c%3Ad/x:");
-        assert_eq!(escape_colons("https://h:8080/:x"), "https://h:8080/%3Ax");
+        assert_eq!(escape_colons("/a/:b/c:d/x:"), "/a/\\:b/c\\:d/x:");
+        assert_eq!(escape_colons("https://h:8080/:x"), "https://h:8080/\\:x");
     }
 
     #[test]

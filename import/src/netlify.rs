@@ -500,10 +500,18 @@ fn from_path(path: &str) -> Result<From, Fail> {
             out.push('*');
             splat = true;
         } else if segment.contains('*') {
+            let head = &segment[..segment.len() - 1];
+            if i + 1 == count && !trailing && segment.ends_with('*') && !head.contains('*') && !head.starts_with(':') {
+                // `/en/release-*`: the language's * ends the path after other characters of its segment.
+                out.push_str(&head.replace('\\', "\\\\"));
+                out.push('*');
+                splat = true;
+                continue;
+            }
             let why = if *segment == "*" {
                 "a * before the end of the source path: Netlify's splat can only end a path"
             } else {
-                "a * inside a path segment: the rules language's * is a whole last segment"
+                "a * before the end of a path segment, or after a placeholder: the rules language's * ends the path"
             };
             return Err(Fail::Unsupported(why.to_string()));
         } else if let Some(raw) = segment.strip_prefix(':') {
@@ -513,7 +521,7 @@ fn from_path(path: &str) -> Result<From, Fail> {
             out.push_str(&name);
             names.push((raw.to_string(), name));
         } else {
-            out.push_str(segment);
+            out.push_str(&segment.replace('\\', "\\\\"));
         }
     }
     if trailing || out.is_empty() {
@@ -553,13 +561,15 @@ fn target(to: &str, from: &From) -> (String, bool) {
                 continue;
             }
             if bytes.get(i + 1).copied().is_some_and(is_name_byte) {
-                out.push_str(&percent(b':'));
+                out.push_str("\\:");
                 i += 1;
-                changed = true;
                 continue;
             }
         }
         let c = to[i..].chars().next().expect("in bounds");
+        if c == '\\' {
+            out.push('\\');
+        }
         out.push(c);
         i += c.len_utf8();
     }
@@ -708,7 +718,7 @@ fn convert(entry: &Entry, t: &mut Translation) -> Result<Route, Fail> {
         301 | 302 | 303 | 307 | 308 => {
             let (text, changed) = target(&to, &from);
             if changed {
-                notes.push("a `:` in the target that is not a placeholder is written %3A (or a letter after a placeholder is percent-encoded), as the rules language would read it as a placeholder".into());
+                notes.push("a letter right after a placeholder in the target is percent-encoded, as the rules language would read it as part of the placeholder's name".into());
             }
             if split_path(&text[target_path_start(&text)..]).1.is_some() {
                 options.push("query=drop".into());
@@ -723,7 +733,7 @@ fn convert(entry: &Entry, t: &mut Translation) -> Result<Route, Fail> {
             }
             let (text, changed) = target(&to, &from);
             if changed {
-                notes.push("a `:` in the target that is not a placeholder is written %3A".into());
+                notes.push("a letter right after a placeholder in the target is percent-encoded, as the rules language would read it as part of the placeholder's name".into());
             }
             Action::Rewrite { to: text }
         }
@@ -1026,9 +1036,10 @@ mod tests {
         assert_eq!(from.pattern, "/news/:year/:tag_rss/*");
         assert_eq!(target("/n/:year-:tag.rss/:splat", &from), ("/n/:year-:tag_rss/:splat".into(), false));
         assert_eq!(target("/n/:yearly", &from), ("/n/:year%6Cy".into(), true));
-        assert_eq!(target("https://h:8080/t?at=12:30", &from), ("https://h:8080/t?at=12%3A30".into(), true));
+        assert_eq!(target("https://h:8080/t?at=12:30", &from), ("https://h:8080/t?at=12\\:30".into(), false));
         assert!(from_path("/a/*/b").is_err());
-        assert!(from_path("/en/release-*").is_err());
+        assert_eq!(from_path("/en/release-*").ok().unwrap().pattern, "/en/release-*");
+        assert!(from_path("/en/*-release").is_err());
         assert_eq!(from_path("/a/").ok().unwrap().pattern, "/a/");
         assert_eq!(from_path("/").ok().unwrap().pattern, "/");
     }

@@ -31,6 +31,72 @@ pub fn token(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A pattern or target token as the rules language reads it back. Like [`token`], but its text is
+/// already in pattern syntax, where `\\\\`, `\\:` and `\\*` are escapes in bare and quoted words alike:
+/// those pairs are kept as they are when quoting, and any other backslash is doubled.
+pub fn pattern_token(text: &str) -> Cow<'_, str> {
+    let quoted = token(text);
+    if matches!(quoted, Cow::Borrowed(_)) {
+        return quoted;
+    }
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(&next @ ('\\' | ':' | '*'))) => {
+                chars.next();
+                out.push('\\');
+                out.push(next);
+            }
+            ('"', _) => out.push_str("\\\""),
+            ('\\', _) => out.push_str("\\\\"),
+            ('\t', _) => out.push_str("\\t"),
+            (c, _) if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            (c, _) => out.push(c),
+        }
+    }
+    out.push('"');
+    Cow::Owned(out)
+}
+
+/// A literal path (or URL) written as a pattern that matches just it: in the path, backslashes
+/// are doubled, every `*` is written `\\*`, and a `:` that starts a segment `\\:` (a colon
+/// anywhere else is literal already).
+pub fn literal_pattern(text: &str) -> String {
+    let start = target_path_start(text);
+    let mut out = String::from(&text[..start]);
+    let mut previous = None;
+    for c in text[start..].chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '*' => out.push_str("\\*"),
+            ':' if previous == Some('/') => out.push_str("\\:"),
+            c => out.push(c),
+        }
+        previous = Some(c);
+    }
+    out
+}
+
+/// A literal target (a path or URL) written so that nothing in it is a placeholder: in the
+/// path, backslashes are doubled and a `:` before a letter, digit or `_` is written `\\:`.
+pub fn literal_target(text: &str) -> String {
+    let start = target_path_start(text);
+    let bytes = text.as_bytes();
+    let mut out = String::from(&text[..start]);
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ':' if bytes.get(start + i + 1).copied().is_some_and(is_name_byte) => out.push_str("\\:"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Splits `http(s)://host/rest` into (scheme, host, rest); `rest` is empty or starts with `/`,
 /// `?` or `#`. `None` when the text is not an absolute http(s) URL.
 pub fn split_url(text: &str) -> Option<(&str, &str, &str)> {
@@ -121,6 +187,33 @@ mod tests {
             assert_eq!(lines[0].tokens[2].text, text, "{line}");
         }
         assert_eq!(token("/plain"), "/plain");
+    }
+
+    #[test]
+    fn literal_patterns_and_targets_mean_themselves() {
+        let settings = rules_dsl::ir::Settings::default();
+        let m = rules_dsl::pattern::PathMatch { settings: &settings };
+        for path in ["/Web/CSS/:is", "/css/::before", "/a*b/*", "/back\\slash/\\:x", "/sp ace/:x \"q\"", "/é/50%"] {
+            {
+                let written = pattern_token(&literal_pattern(path)).into_owned();
+                let line = format!("redirect {written} /x");
+                let mut diagnostics = Vec::new();
+                let file = rules_dsl::parser::parse(&line, &mut diagnostics);
+                let rules = rules_dsl::lower::lower(&file, &mut diagnostics);
+                assert!(diagnostics.is_empty(), "{line}: {diagnostics:?}");
+                let pattern = &rules.routes[0].matcher.path;
+                assert!(pattern.is_exact(), "{line}");
+                assert!(m.path(pattern, &rules_dsl::pattern::canonical_path(path)).is_some(), "{line}");
+            }
+            let target = literal_target(path);
+            let line = format!("redirect /from {}", pattern_token(&target));
+            let mut diagnostics = Vec::new();
+            let file = rules_dsl::parser::parse(&line, &mut diagnostics);
+            let rules = rules_dsl::lower::lower(&file, &mut diagnostics);
+            assert!(diagnostics.is_empty(), "{line}: {diagnostics:?}");
+            let rules_dsl::ir::Action::Redirect { target, .. } = &rules.routes[0].action else { panic!() };
+            assert_eq!(target.as_literal().as_deref(), Some(path), "{line}");
+        }
         assert_eq!(token("a\u{1}"), "\"a\\u{1}\"");
     }
 

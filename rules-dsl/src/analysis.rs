@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Action, Case, Chains, Condition, Matcher, PathPattern, Piece, Route, Rules, Segment, Settings, Slash};
+use crate::ir::{Action, Case, Chains, Condition, Piece, Route, Rules, Segment, Settings};
+use crate::matching;
 use crate::pattern::{self, PathMatch};
 
 /// Runs every check, updating `rules` (dead rules removed, chains flattened).
@@ -61,38 +62,6 @@ impl RouteIndex {
     }
 }
 
-fn segment_covers(a: &Segment, b: &Segment, settings: &Settings) -> bool {
-    match (a, b) {
-        (Segment::Param(_), Segment::Param(_)) => true,
-        (Segment::Param(_), Segment::Literal(text)) => !text.is_empty(),
-        (Segment::Literal(_), Segment::Param(_)) => false,
-        (Segment::Literal(x), Segment::Literal(y)) => match settings.case {
-            Case::Sensitive => x == y,
-            Case::Insensitive => x.eq_ignore_ascii_case(y),
-        },
-    }
-}
-
-/// Whether every path that `b` matches is matched by `a`.
-fn path_covers(a: &PathPattern, b: &PathPattern, settings: &Settings) -> bool {
-    let prefix_ok = |n: usize| a.segments[..n].iter().zip(&b.segments).all(|(x, y)| segment_covers(x, y, settings));
-    if a.splat {
-        b.segments.len() >= a.segments.len() && prefix_ok(a.segments.len())
-    } else {
-        !b.splat
-            && a.segments.len() == b.segments.len()
-            && prefix_ok(a.segments.len())
-            && (settings.slash == Slash::Fold || a.trailing_slash == b.trailing_slash)
-    }
-}
-
-/// Whether every request that `b` matches is matched by `a`.
-fn matcher_covers(a: &Matcher, b: &Matcher, settings: &Settings) -> bool {
-    (a.host.is_none() || a.host == b.host)
-        && a.conditions.iter().all(|c| b.conditions.contains(c))
-        && path_covers(&a.path, &b.path, settings)
-}
-
 fn remove_unreachable(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
     let settings = &rules.settings;
     let mut index = RouteIndex::new();
@@ -103,7 +72,9 @@ fn remove_unreachable(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
             cover = index.exact.get(&pattern::lookup_key(&literal, settings)).copied();
         }
         for i in index.candidates(route.matcher.path.segments.first(), settings) {
-            if cover.is_none_or(|c| i < c) && matcher_covers(&rules.routes[i].matcher, &route.matcher, settings) {
+            if cover.is_none_or(|c| i < c)
+                && matching::matcher_covers(&rules.routes[i].matcher, &route.matcher, settings)
+            {
                 cover = Some(i);
             }
         }
@@ -156,6 +127,10 @@ fn remove_loops(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
     for (i, route) in rules.routes.iter().enumerate() {
         let Action::Redirect { target, .. } = &route.action else { continue };
         if route.matcher.conditions.iter().any(|c| matches!(c, Condition::Query { .. })) {
+            continue;
+        }
+        if route.matcher.path.regex.is_some() && target.as_literal().is_none() {
+            // Which captures a real request gives cannot be guessed for a regular expression.
             continue;
         }
         let samples: Vec<String> = route.matcher.path.capture_names().iter().map(|_| "x".to_string()).collect();

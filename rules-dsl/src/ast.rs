@@ -18,6 +18,15 @@ pub struct Word {
     pub span: Span,
     /// Whether it was written quoted; spans of quoted words do not map character by character.
     pub quoted: bool,
+    /// Byte offsets in `text` of the `:` and `*` that a quoted word wrote escaped (`\:`, `\*`).
+    pub escaped: Vec<usize>,
+}
+
+impl Word {
+    /// A word written unquoted, as its own text.
+    pub fn bare(text: &str, span: Span) -> Word {
+        Word { text: text.to_string(), span, quoted: false, escaped: Vec::new() }
+    }
 }
 
 /// A number with its span.

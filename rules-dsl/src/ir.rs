@@ -152,21 +152,68 @@ impl Matcher {
 pub struct PathPattern {
     /// The segments between slashes, without the final `*`.
     pub segments: Vec<Segment>,
-    /// Whether the pattern ends in `/*` (or is `/*`).
+    /// Whether the pattern ends in `*`: `/*`, `/blog/*`, or `/en/release-*` (see `splat_prefix`).
     pub splat: bool,
     /// Whether the pattern ends in `/` (never set with `splat`, never set for the root).
     pub trailing_slash: bool,
+    /// With `splat`, the literal text before a `*` that ends a segment of other characters
+    /// (`release-` in `/en/release-*`, canonical encoding): the pattern then matches a last
+    /// segment that starts with it, and `:splat` is everything after it. `None` for a `*` that is
+    /// a whole segment, which also matches the path without that segment.
+    pub splat_prefix: Option<String>,
+    /// For a `~REGEX` pattern, the expression (then `segments` is empty and the flags are unset).
+    pub regex: Option<PathRegex>,
+}
+
+/// A `~REGEX` pattern, checked to be in the subset that means the same in JavaScript.
+#[derive(Clone, Debug)]
+pub struct PathRegex {
+    /// The expression as written, unquoted (`\"` is `"`).
+    pub source: String,
+    /// One entry per capturing group, in order: its name, or `""` for a numbered group.
+    pub groups: Vec<String>,
+    /// The expression compiled for the reference matcher: `^(?:SOURCE)$`.
+    pub compiled: regex::Regex,
+    /// The same, ignoring ASCII case (for `set case insensitive`).
+    pub compiled_nocase: regex::Regex,
+}
+
+impl PathRegex {
+    /// The compiled expression for these settings.
+    pub fn for_case(&self, case: Case) -> &regex::Regex {
+        match case {
+            Case::Sensitive => &self.compiled,
+            Case::Insensitive => &self.compiled_nocase,
+        }
+    }
+}
+
+impl PartialEq for PathRegex {
+    fn eq(&self, other: &PathRegex) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for PathRegex {}
+
+impl std::hash::Hash for PathRegex {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.source.hash(state);
+    }
 }
 
 impl PathPattern {
     /// Whether the pattern has no placeholders and no splat.
     pub fn is_exact(&self) -> bool {
-        !self.splat && self.segments.iter().all(|s| matches!(s, Segment::Literal(_)))
+        self.regex.is_none() && !self.splat && self.segments.iter().all(|s| matches!(s, Segment::Literal(_)))
     }
 
     /// The names of the captures, in the order the matcher produces them: placeholders in
     /// order, then `splat`.
     pub fn capture_names(&self) -> Vec<&str> {
+        if let Some(regex) = &self.regex {
+            return regex.groups.iter().map(String::as_str).collect();
+        }
         let mut names: Vec<&str> = self
             .segments
             .iter()

@@ -15,6 +15,10 @@ pub struct Token {
     pub span: Span,
     /// Whether it was written as a quoted string.
     pub quoted: bool,
+    /// Byte offsets in `text` of the `:` and `*` that a quoted string wrote as `\\:` and `\\*`
+    /// (literal in patterns and targets). Unquoted words keep their backslashes in `text`; the
+    /// pattern parser reads those escapes itself.
+    pub escaped: Vec<usize>,
 }
 
 impl Token {
@@ -70,8 +74,13 @@ fn lex_line(line: &str, base: usize, diagnostics: &mut Vec<Diagnostic>) -> Vec<T
         if c == b'#' {
             break;
         }
-        let (token, next) =
-            if c == b'"' { lex_quoted(line, i, base, diagnostics) } else { lex_bare(line, i, base, diagnostics) };
+        let (token, next) = if c == b'"' {
+            lex_quoted(line, i, base, diagnostics)
+        } else if line[i..].starts_with("~\"") {
+            lex_quoted_regex(line, i, base, diagnostics)
+        } else {
+            lex_bare(line, i, base, diagnostics)
+        };
         tokens.push(token);
         i = next;
     }
@@ -113,13 +122,62 @@ fn lex_bare(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagnost
         }
         text.push(c);
     }
-    let token = Token { text, span: Span::new(base + from, base + end), quoted: false };
+    let token = Token { text, span: Span::new(base + from, base + end), quoted: false, escaped: Vec::new() };
     (token, end)
 }
 
-/// A quoted token: `"..."` with the escapes `\"`, `\\`, `\t` and `\u{HEX}`.
+/// A quoted regular expression `~"..."`: kept as written, quotes and `\"` included, so that its
+/// backslashes stay its own and spans map byte for byte; the pattern parser unquotes it.
+fn lex_quoted_regex(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagnostic>) -> (Token, usize) {
+    let bytes = line.as_bytes();
+    let mut i = from + 2;
+    let mut end = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'"') => i += 2,
+            b'"' => {
+                end = Some(i + 1);
+                break;
+            }
+            _ => i += 1,
+        }
+    }
+    let Some(end) = end else {
+        let span = Span::new(base + from, base + line.len());
+        diagnostics.push(
+            Diagnostic::new(Code::UnterminatedString, span, "unterminated string")
+                .with_label("this regular expression has no closing quote")
+                .with_help("close it with \" on the same line; write a quote inside it as \\\""),
+        );
+        return (Token { text: line[from..].to_string(), span, quoted: false, escaped: Vec::new() }, line.len());
+    };
+    let text = &line[from..end];
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| is_control(c)) {
+        diagnostics.push(control_diagnostic(c, Span::new(base + from + at, base + from + at + c.len_utf8())));
+    }
+    let rest = &line[end..];
+    let glued = rest.find([' ', '\t']).unwrap_or(rest.len());
+    if glued > 0 {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::MalformedToken,
+                Span::new(base + end, base + end + glued),
+                "text after a closing quote",
+            )
+            .with_label("separate this from the regular expression with a space")
+            .with_help("put everything inside the quotes if it belongs to the same value"),
+        );
+    }
+    let token =
+        Token { text: text.to_string(), span: Span::new(base + from, base + end), quoted: false, escaped: Vec::new() };
+    (token, end + glued)
+}
+
+/// A quoted token: `"..."` with the escapes `\"`, `\\`, `\t`, `\u{HEX}`, and `\:` and `\*`
+/// (a literal `:` or `*` in a pattern or target, recorded in [`Token::escaped`]).
 fn lex_quoted(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagnostic>) -> (Token, usize) {
     let mut text = String::new();
+    let mut escaped = Vec::new();
     let mut chars = line[from + 1..].char_indices().map(|(o, c)| (from + 1 + o, c)).peekable();
     let mut end = None;
     while let Some((at, c)) = chars.next() {
@@ -134,6 +192,10 @@ fn lex_quoted(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagno
                     Some((_, '"')) => text.push('"'),
                     Some((_, '\\')) => text.push('\\'),
                     Some((_, 't')) => text.push('\t'),
+                    Some((_, c @ (':' | '*'))) => {
+                        escaped.push(text.len());
+                        text.push(c);
+                    }
                     Some((_, 'u')) => {
                         let (value, close) = lex_unicode_escape(&mut chars);
                         let span = Span::new(base + escape_start, base + close);
@@ -155,7 +217,7 @@ fn lex_quoted(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagno
                             format!("unknown escape `\\{other}`"),
                         )
                         .with_label("unknown escape")
-                        .with_help("the escapes are \\\", \\\\, \\t and \\u{HEX}; write a backslash as \\\\"),
+                        .with_help("the escapes are \\\", \\\\, \\t, \\u{HEX}, \\: and \\*; write a backslash as \\\\"),
                     ),
                     None => {}
                 }
@@ -173,7 +235,7 @@ fn lex_quoted(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagno
                 .with_label("this string has no closing quote")
                 .with_help("close it with \" on the same line; a string cannot span lines"),
         );
-        return (Token { text, span, quoted: true }, line.len());
+        return (Token { text, span, quoted: true, escaped }, line.len());
     };
     // A closing quote must end the token.
     let rest = &line[end..];
@@ -190,7 +252,7 @@ fn lex_quoted(line: &str, from: usize, base: usize, diagnostics: &mut Vec<Diagno
         );
     }
     let span = Span::new(base + from, base + end);
-    (Token { text, span, quoted: true }, end + glued)
+    (Token { text, span, quoted: true, escaped }, end + glued)
 }
 
 /// Reads `{HEX}` after `\u`; returns the character (if valid) and the offset after the escape.

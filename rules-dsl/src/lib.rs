@@ -19,8 +19,10 @@ pub mod diagnostics;
 pub mod ir;
 pub mod lexer;
 pub mod lower;
+pub mod matching;
 pub mod parser;
 pub mod pattern;
+pub mod regex_pattern;
 pub mod source;
 
 pub use diagnostics::{Code, Diagnostic, Severity};

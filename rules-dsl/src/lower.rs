@@ -4,7 +4,8 @@
 use crate::ast::{self, HeaderSide, OptionKind, StatementKind, Word};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
-    Action, Case, Chains, Condition, HeaderOp, HeaderRule, Matcher, Origin, PrefixStrip, Route, Rules, Settings, Slash,
+    self, Action, Case, Chains, Condition, HeaderOp, HeaderRule, Matcher, Origin, PrefixStrip, Route, Rules, Settings,
+    Slash,
 };
 use crate::parser::suggest;
 use crate::pattern::{self, TargetKind};
@@ -144,7 +145,7 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
         StatementKind::Redirect { from, to, status, options } => {
             let Some(matcher) = matcher(from, options, diagnostics) else { return };
             let captures = matcher.path.capture_names();
-            let target = match pattern::parse_target(to, &captures, TargetKind::Redirect) {
+            let target = match target(to, &matcher, &captures, TargetKind::Redirect) {
                 Ok(target) => target,
                 Err(diagnostic) => return diagnostics.push(diagnostic),
             };
@@ -163,7 +164,7 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
         StatementKind::Rewrite { from, to, options } => {
             let Some(matcher) = matcher(from, options, diagnostics) else { return };
             let captures = matcher.path.capture_names();
-            match pattern::parse_target(to, &captures, TargetKind::Rewrite) {
+            match target(to, &matcher, &captures, TargetKind::Rewrite) {
                 Ok(target) => rules.routes.push(Route {
                     origin: origin(statement, from),
                     matcher,
@@ -211,6 +212,15 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
                 HeaderSide::Request => rules.request_headers.push(rule),
             }
         }
+    }
+}
+
+/// A target, read with `$N` groups when the pattern is a regular expression.
+fn target(to: &Word, matcher: &Matcher, captures: &[&str], kind: TargetKind) -> Result<ir::Target, Diagnostic> {
+    if matcher.path.regex.is_some() {
+        pattern::parse_regex_target(to, captures, kind)
+    } else {
+        pattern::parse_target(to, captures, kind)
     }
 }
 

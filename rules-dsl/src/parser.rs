@@ -29,7 +29,7 @@ struct Parser<'a, 'd> {
 }
 
 fn word(token: &Token) -> Word {
-    Word { text: token.text.clone(), span: token.span, quoted: token.quoted }
+    Word { text: token.text.clone(), span: token.span, quoted: token.quoted, escaped: token.escaped.clone() }
 }
 
 impl<'a> Parser<'a, '_> {
@@ -195,7 +195,12 @@ impl<'a> Parser<'a, '_> {
         if let Some(token) = line.tokens.get(2) {
             match token.text.strip_prefix("origin=") {
                 Some(id) => {
-                    origin = Some(Word { text: id.to_string(), span: token.span, quoted: token.quoted });
+                    origin = Some(Word {
+                        text: id.to_string(),
+                        span: token.span,
+                        quoted: token.quoted,
+                        escaped: Vec::new(),
+                    });
                 }
                 _ => self.error(
                     Diagnostic::new(Code::UnknownOption, token.span, format!("unknown option `{}`", token.text))
@@ -267,6 +272,7 @@ impl<'a> Parser<'a, '_> {
                 text: stripped.to_string(),
                 span: Span::new(name.span.start as usize + 1, name.span.end as usize),
                 quoted: false,
+                escaped: Vec::new(),
             };
             return Some(HeaderLine { name, value: None });
         }

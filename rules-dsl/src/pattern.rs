@@ -89,6 +89,14 @@ impl PathMatch<'_> {
             let settings = self.settings;
             return (lookup_key(canonical, settings) == lookup_key(&literal, settings)).then(Vec::new);
         }
+        if let Some(regex) = &pattern.regex {
+            let found = regex.for_case(self.settings.case).captures(canonical)?;
+            return Some(
+                (1..=regex.groups.len())
+                    .map(|i| found.get(i).map_or(String::new(), |m| m.as_str().to_string()))
+                    .collect(),
+            );
+        }
         let insensitive = self.settings.case == Case::Insensitive;
         let mut rest = canonical;
         let mut captures = Vec::new();
@@ -112,7 +120,16 @@ impl PathMatch<'_> {
             }
             rest = after;
         }
-        let tail_ok = if pattern.splat {
+        let tail_ok = if let Some(prefix) = pattern.splat.then_some(pattern.splat_prefix.as_ref()).flatten() {
+            let rest = rest.strip_prefix('/')?;
+            let head = rest.get(..prefix.len())?;
+            let equal = if insensitive { head.eq_ignore_ascii_case(prefix) } else { head == prefix };
+            if !equal {
+                return None;
+            }
+            captures.push(rest[prefix.len()..].to_string());
+            true
+        } else if pattern.splat {
             match rest {
                 "" => {
                     captures.push(String::new());
@@ -164,9 +181,58 @@ fn split_absolute(text: &str) -> Option<(&str, usize)> {
     Some((&text[after..end], end))
 }
 
+/// A word's characters, each with whether it was written escaped: `\:`, `\*` and `\\` in an
+/// unquoted word (any other backslash is itself), or the `\:` and `\*` that the lexer recorded for
+/// a quoted one. An escaped `:` or `*` is always literal.
+fn escaped_chars(word: &Word) -> Vec<(char, bool)> {
+    if word.quoted {
+        return word.text.char_indices().map(|(at, c)| (c, word.escaped.contains(&at))).collect();
+    }
+    let mut out = Vec::with_capacity(word.text.len());
+    let mut chars = word.text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(&next @ (':' | '*' | '\\'))) => {
+                chars.next();
+                out.push((next, true));
+            }
+            _ => out.push((c, false)),
+        }
+    }
+    out
+}
+
+/// The text of escaped characters, and a span function for offsets in it: exact when the text
+/// is the word as written, the whole word otherwise.
+fn plain_text(word: &Word, chars: &[(char, bool)]) -> (String, impl Fn(usize, usize) -> Span) {
+    let plain: String = chars.iter().map(|&(c, _)| c).collect();
+    let exact = !word.quoted && plain == word.text;
+    let whole = word.span;
+    let word = word.clone();
+    (plain, move |start, end| if exact { sub_span(&word, start, end) } else { whole })
+}
+
+/// Whether `name` is a placeholder name: letters, digits and `_`, at least one.
+fn is_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// Parses a pattern: a path, or an absolute URL whose host must match.
 pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagnostic> {
-    let text = word.text.as_str();
+    if word.text.starts_with('~') && !word.quoted {
+        let regex = crate::regex_pattern::parse(word)?;
+        let pattern = PathPattern {
+            segments: Vec::new(),
+            splat: false,
+            trailing_slash: false,
+            splat_prefix: None,
+            regex: Some(regex),
+        };
+        return Ok((None, pattern));
+    }
+    let chars = escaped_chars(word);
+    let (plain, span) = plain_text(word, &chars);
+    let text = plain.as_str();
     let (host, path_start) = match split_absolute(text) {
         Some((host, end)) => {
             let host_lower = host.to_ascii_lowercase();
@@ -179,13 +245,11 @@ pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagn
                 });
             if !valid {
                 let start = text.len() - text[text.find("://").map_or(0, |i| i + 3)..].len();
-                return Err(Diagnostic::new(
-                    Code::InvalidPattern,
-                    sub_span(word, start, end),
-                    "invalid host in pattern",
-                )
-                .with_label("expected a host name such as www.example.com")
-                .with_help("a pattern's host is matched against the host header; write https://www.example.com/*"));
+                return Err(Diagnostic::new(Code::InvalidPattern, span(start, end), "invalid host in pattern")
+                    .with_label("expected a host name such as www.example.com")
+                    .with_help(
+                        "a pattern's host is matched against the host header; write https://www.example.com/*",
+                    ));
             }
             (Some(host_lower), end)
         }
@@ -207,52 +271,79 @@ pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagn
         } else {
             ("a pattern cannot contain a fragment", "browsers never send the #fragment to the server")
         };
-        return Err(Diagnostic::new(Code::InvalidPattern, sub_span(word, at, text.len()), message)
+        return Err(Diagnostic::new(Code::InvalidPattern, span(at, text.len()), message)
             .with_label("here")
             .with_help(help));
     }
-    let canonical = canonical_path(path);
-    let mut pattern = PathPattern { segments: Vec::new(), splat: false, trailing_slash: false };
-    if canonical == "/" {
-        return Ok((host, pattern));
+    let path_chars = if path_start == text.len() {
+        vec![('/', false)]
+    } else {
+        let skip = text[..path_start].chars().count();
+        chars[skip..].to_vec()
+    };
+    let pattern = parse_path(&path_chars, word)?;
+    Ok((host, pattern))
+}
+
+/// Parses the path of a pattern (it starts with `/`), segment by segment.
+fn parse_path(chars: &[(char, bool)], word: &Word) -> Result<PathPattern, Diagnostic> {
+    let mut pattern =
+        PathPattern { segments: Vec::new(), splat: false, trailing_slash: false, splat_prefix: None, regex: None };
+    if chars.len() == 1 {
+        return Ok(pattern);
     }
-    let mut pieces: Vec<&str> = canonical[1..].split('/').collect();
-    if pieces.last() == Some(&"") {
+    let mut pieces: Vec<&[(char, bool)]> = chars[1..].split(|&(c, _)| c == '/').collect();
+    if pieces.last().is_some_and(|p| p.is_empty()) {
         pattern.trailing_slash = true;
         pieces.pop();
     }
     let count = pieces.len();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for (index, piece) in pieces.into_iter().enumerate() {
-        if piece == "*" && index + 1 == count && !pattern.trailing_slash {
-            pattern.splat = true;
-        } else if piece.contains('*') {
-            return Err(Diagnostic::new(
-                Code::MisplacedSplat,
-                word.span,
-                "`*` is only allowed as the whole last segment",
-            )
-            .with_label("misplaced *")
-            .with_help("write /prefix/* to match everything under /prefix, and :name to match one segment"));
-        } else if let Some(name) = piece.strip_prefix(':') {
-            let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            if !valid || name == "splat" || seen.contains(&name) {
-                let message = if !valid {
-                    format!("invalid placeholder `:{name}`")
-                } else {
-                    format!("placeholder `:{name}` is bound twice or reserved")
-                };
-                return Err(Diagnostic::new(Code::InvalidPlaceholder, word.span, message)
-                    .with_label("in this pattern")
-                    .with_help("placeholder names use letters, digits and _; each name once; :splat is the name of the final *"));
+        let text: String = piece.iter().map(|&(c, _)| c).collect();
+        let last = index + 1 == count && !pattern.trailing_slash;
+        let stars: Vec<usize> =
+            piece.iter().enumerate().filter(|(_, (c, esc))| *c == '*' && !esc).map(|(i, _)| i).collect();
+        match stars.as_slice() {
+            [] => {}
+            [at] if last && at + 1 == piece.len() => {
+                pattern.splat = true;
+                if piece.len() > 1 {
+                    pattern.splat_prefix = Some(canonical_path(&text[..text.len() - 1]));
+                }
+                continue;
             }
-            seen.push(name);
-            pattern.segments.push(Segment::Param(name.to_string()));
-        } else {
-            pattern.segments.push(Segment::Literal(piece.to_string()));
+            _ => {
+                return Err(Diagnostic::new(
+                    Code::MisplacedSplat,
+                    word.span,
+                    "`*` is only allowed at the end of the last segment",
+                )
+                .with_label("misplaced *")
+                .with_help("write /prefix/* or /prefix-* to match everything after the prefix, :name to match one segment, and \\* for a literal star"));
+            }
         }
+        let placeholder = piece.first().is_some_and(|&(c, escaped)| c == ':' && !escaped) && is_name(&text[1..]);
+        if !placeholder {
+            pattern.segments.push(Segment::Literal(canonical_path(&text)));
+            continue;
+        }
+        let name = &text[1..];
+        if name == "splat" || seen.iter().any(|s| s == name) {
+            return Err(Diagnostic::new(
+                Code::InvalidPlaceholder,
+                word.span,
+                format!("placeholder `:{name}` is bound twice or reserved"),
+            )
+            .with_label("in this pattern")
+            .with_help(
+                "each placeholder name once; :splat is the name of the final *; write \\: for a literal colon",
+            ));
+        }
+        seen.push(name.to_string());
+        pattern.segments.push(Segment::Param(name.to_string()));
     }
-    Ok((host, pattern))
+    Ok(pattern)
 }
 
 /// Which statement a target belongs to.
@@ -265,8 +356,23 @@ pub enum TargetKind {
 }
 
 /// Parses a target, resolving placeholders against the pattern's captures.
+///
+/// `:name` is a placeholder wherever it stands; a `:` written `\\:`, or followed by anything but a
+/// letter, digit or `_`, is literal.
 pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<Target, Diagnostic> {
-    let text = word.text.as_str();
+    parse_target_with(word, captures, kind, false)
+}
+
+/// Parses the target of a `~REGEX` rule: `$1`…`$9` are the numbered groups, `$$` is a `$`, and
+/// `:name` a named group (`captures` has one entry per group, `""` for unnamed ones).
+pub fn parse_regex_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<Target, Diagnostic> {
+    parse_target_with(word, captures, kind, true)
+}
+
+fn parse_target_with(word: &Word, captures: &[&str], kind: TargetKind, dollars: bool) -> Result<Target, Diagnostic> {
+    let chars = escaped_chars(word);
+    let (plain, span) = plain_text(word, &chars);
+    let text = plain.as_str();
     if let Some(c) = text.chars().find(|&c| (c as u32) < 0x20 || c == '\u{7f}') {
         return Err(Diagnostic::new(
             Code::ControlCharacter,
@@ -279,7 +385,7 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
     if text.starts_with("//") || text.starts_with("/\\") {
         return Err(Diagnostic::new(
             Code::ProtocolRelativeTarget,
-            sub_span(word, 0, 2.min(text.len())),
+            span(0, 2.min(text.len())),
             "target starts with `//`",
         )
         .with_label("browsers read this as another host")
@@ -295,9 +401,10 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
         }
         let placeholder_in_host =
             host.split_once(':').is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()))
-                || host.contains('@');
+                || host.contains('@')
+                || (dollars && host.contains('$'));
         if host.is_empty() || placeholder_in_host || host.contains('\\') {
-            return Err(Diagnostic::new(Code::InvalidTarget, sub_span(word, end - host.len(), end), "invalid host in target")
+            return Err(Diagnostic::new(Code::InvalidTarget, span(end - host.len(), end), "invalid host in target")
                 .with_label("expected a fixed host name")
                 .with_help("placeholders and credentials are not allowed in the host of a target, so that a request can never choose where it is sent"));
         }
@@ -314,24 +421,66 @@ pub fn parse_target(word: &Word, captures: &[&str], kind: TargetKind) -> Result<
     let mut pieces = Vec::new();
     let mut literal = String::from(&text[..body_start]);
     let bytes = text.as_bytes();
+    // Byte offsets in `text` of the escaped colons.
+    let mut escaped = Vec::new();
+    let mut at = 0;
+    for &(c, was_escaped) in &chars {
+        if was_escaped && c == ':' {
+            escaped.push(at);
+        }
+        at += c.len_utf8();
+    }
     let mut i = body_start;
     while i < bytes.len() {
-        if bytes[i] == b':' {
+        if dollars && bytes[i] == b'$' {
+            match bytes.get(i + 1) {
+                Some(b'$') => {
+                    literal.push('$');
+                    i += 2;
+                    continue;
+                }
+                Some(&digit @ b'1'..=b'9') => {
+                    let number = usize::from(digit - b'0');
+                    if number > captures.len() {
+                        let groups = match captures.len() {
+                            0 => "no groups".to_string(),
+                            1 => "one group, $1".to_string(),
+                            n => format!("{n} groups, $1 to ${n}"),
+                        };
+                        return Err(Diagnostic::new(
+                            Code::UnboundPlaceholder,
+                            span(i, i + 2),
+                            format!("`${number}` names no group of the regular expression"),
+                        )
+                        .with_label("no such group")
+                        .with_help(format!("the expression has {groups}; write a literal $ as $$")));
+                    }
+                    if !literal.is_empty() {
+                        pieces.push(Piece::Text(std::mem::take(&mut literal)));
+                    }
+                    pieces.push(Piece::Capture(number - 1));
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if bytes[i] == b':' && !escaped.contains(&i) {
             let name_len = bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
             if name_len > 0 {
                 let name = &text[i + 1..i + 1 + name_len];
                 let Some(index) = captures.iter().position(|c| *c == name) else {
                     let mut diagnostic = Diagnostic::new(
                         Code::UnboundPlaceholder,
-                        sub_span(word, i, i + 1 + name_len),
+                        span(i, i + 1 + name_len),
                         format!("placeholder `:{name}` is not bound by the pattern"),
                     )
                     .with_label("unbound");
                     diagnostic.help = Some(if captures.is_empty() {
-                        "the pattern has no placeholders; write a literal colon as %3A".to_string()
+                        "the pattern has no placeholders; write a literal colon before a name as \\:".to_string()
                     } else {
                         format!(
-                            "the pattern binds {}; write a literal colon as %3A",
+                            "the pattern binds {}; write a literal colon before a name as \\:",
                             captures.iter().map(|c| format!(":{c}")).collect::<Vec<_>>().join(", ")
                         )
                     });
@@ -360,7 +509,7 @@ mod tests {
     use super::*;
 
     fn word(text: &str) -> Word {
-        Word { text: text.to_string(), span: Span::new(0, text.len()), quoted: false }
+        Word::bare(text, Span::new(0, text.len()))
     }
 
     #[test]
@@ -389,11 +538,62 @@ mod tests {
         let (host, root) = parse_pattern(&word("https://WWW.example.com")).unwrap();
         assert_eq!(host.as_deref(), Some("www.example.com"));
         assert_eq!(m.path(&root, "/"), Some(vec![]));
-        assert!(parse_pattern(&word("/a*")).is_err());
         assert!(parse_pattern(&word("/*/x")).is_err());
+        assert!(parse_pattern(&word("/a*b")).is_err());
+        assert!(parse_pattern(&word("/a*/")).is_err());
         assert!(parse_pattern(&word("/:a/:a")).is_err());
         assert!(parse_pattern(&word("a")).is_err());
         assert!(parse_pattern(&word("/a?b")).is_err());
+    }
+
+    #[test]
+    fn literal_colons_and_stars() {
+        let settings = Settings::default();
+        let m = PathMatch { settings: &settings };
+        for (written, path) in [
+            ("/docs/\\:is", "/docs/:is"),
+            ("/css/::before", "/css/::before"),
+            ("/css/:-moz-any", "/css/:-moz-any"),
+            ("/a:b/:", "/a:b/:"),
+            ("/star/\\*", "/star/*"),
+            ("/back\\\\slash", "/back%5Cslash"),
+            ("/odd\\q", "/odd%5Cq"),
+        ] {
+            let (_, pattern) = parse_pattern(&word(written)).unwrap();
+            assert_eq!(pattern.literal_path().as_deref(), Some(canonical_path(&path.replace("%5C", "\\")).as_str()));
+            assert!(m.path(&pattern, &canonical_path(&path.replace("%5C", "\\"))).is_some(), "{written}");
+        }
+        let quoted = Word { text: ":is*".into(), span: Span::new(0, 8), quoted: true, escaped: vec![0, 3] };
+        let pattern =
+            parse_pattern(&Word { text: format!("/{}", quoted.text), escaped: vec![1, 4], ..quoted }).unwrap().1;
+        assert_eq!(pattern.literal_path().as_deref(), Some("/:is*"));
+        let target = parse_target(&word("/Web/CSS/\\:is?q=:v&x=a:-b"), &["v"], TargetKind::Redirect).unwrap();
+        assert_eq!(target.instantiate(&["1".into()]), "/Web/CSS/:is?q=1&x=a:-b");
+        let unbound = parse_target(&word("/a:b"), &[], TargetKind::Redirect).unwrap_err();
+        let regex = parse_regex_target(&word("/y/$1/:n/$$2/$"), &["", "n"], TargetKind::Redirect).unwrap();
+        assert_eq!(regex.instantiate(&["a".into(), "b".into()]), "/y/a/b/$2/$");
+        let missing = parse_regex_target(&word("/y/$3"), &["", "n"], TargetKind::Redirect).unwrap_err();
+        assert_eq!(missing.code, Code::UnboundPlaceholder);
+        assert_eq!(parse_target(&word("/$1"), &[], TargetKind::Redirect).unwrap().as_literal().as_deref(), Some("/$1"));
+        assert!(unbound.help.unwrap().contains("\\:"));
+    }
+
+    #[test]
+    fn splats_inside_a_segment() {
+        let settings = Settings::default();
+        let m = PathMatch { settings: &settings };
+        let (_, release) = parse_pattern(&word("/en/release-*")).unwrap();
+        assert_eq!(m.path(&release, "/en/release-0.1"), Some(vec!["0.1".into()]));
+        assert_eq!(m.path(&release, "/en/release-"), Some(vec!["".into()]));
+        assert_eq!(m.path(&release, "/en/release-0.1/a/b"), Some(vec!["0.1/a/b".into()]));
+        assert_eq!(m.path(&release, "/en/release"), None);
+        assert_eq!(m.path(&release, "/en/latest"), None);
+        let (_, news) = parse_pattern(&word("/news*")).unwrap();
+        assert_eq!(m.path(&news, "/news"), Some(vec!["".into()]));
+        assert_eq!(m.path(&news, "/newsletter"), Some(vec!["letter".into()]));
+        assert_eq!(m.path(&news, "/news/2024"), Some(vec!["/2024".into()]));
+        let insensitive = Settings { case: Case::Insensitive, ..Settings::default() };
+        assert!(PathMatch { settings: &insensitive }.path(&news, "/NEWS-x").is_some());
     }
 
     #[test]

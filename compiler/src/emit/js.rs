@@ -37,29 +37,38 @@ fn regex_text(text: &str) -> String {
 /// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat (or,
 /// when `capture` is false, with no groups that capture).
 pub fn path_regex(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
-    let mut source = path_regex_source(pattern, settings);
-    if !capture {
-        source = source.replace("([^\\/]+)", "[^\\/]+").replace("(?:\\/(.*))?", "(?:\\/.*)?");
-    }
-    let mut re = format!("/{source}/");
+    let mut re = format!("/{}/", path_regex_text(pattern, settings, capture));
     if settings.case == Case::Insensitive {
         re.push('i');
     }
     re
 }
 
-/// The source of [`path_regex`], for `new RegExp(source, flags)`.
+/// The source of [`path_regex`] with its groups, for `new RegExp(source, flags)`.
 pub fn path_regex_source(pattern: &PathPattern, settings: &Settings) -> String {
+    path_regex_text(pattern, settings, true)
+}
+
+fn path_regex_text(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
+    if let Some(regex) = &pattern.regex {
+        // Anchored like every pattern; its groups capture whether or not the rule uses them.
+        return format!("^(?:{})$", rules_dsl::regex_pattern::javascript_source(regex));
+    }
     let mut re = String::from("^");
     for segment in &pattern.segments {
         re.push_str("\\/");
         match segment {
             Segment::Literal(text) => re.push_str(&regex_text(text)),
-            Segment::Param(_) => re.push_str("([^\\/]+)"),
+            Segment::Param(_) => re.push_str(if capture { "([^\\/]+)" } else { "[^\\/]+" }),
         }
     }
-    if pattern.splat {
-        re.push_str("(?:\\/(.*))?");
+    if let (true, Some(prefix)) = (pattern.splat, &pattern.splat_prefix) {
+        // `/en/release-*`: the rest of the path after the prefix, slashes included.
+        re.push_str("\\/");
+        re.push_str(&regex_text(prefix));
+        re.push_str(if capture { "(.*)" } else { ".*" });
+    } else if pattern.splat {
+        re.push_str(if capture { "(?:\\/(.*))?" } else { "(?:\\/.*)?" });
     } else if settings.slash == Slash::Fold {
         re.push_str("\\/?");
     } else if pattern.trailing_slash {
@@ -93,11 +102,12 @@ pub fn prefix_regex(prefix: &str, settings: &Settings) -> String {
 
 /// An expression for a target: literal pieces and `m[i]` captures joined with `+`.
 ///
-/// The splat (the capture at `splat_index`, undefined when absent) is guarded with `|| ""`.
+/// Captures that may be undefined (the splat, at `guard_from`, or every group of a regular
+/// expression, `guard_from` 0) are guarded with `|| ""`.
 /// A target that starts with slashes directly followed by a capture goes through `collapse()`,
 /// so that a captured `/evil.com` cannot turn `/:splat` into `//evil.com`.
-pub fn target(target: &Target, splat_index: Option<usize>) -> String {
-    let expr = concat(target, splat_index);
+pub fn target(target: &Target, guard_from: Option<usize>) -> String {
+    let expr = concat(target, guard_from);
     let lead = match target.pieces.as_slice() {
         [Piece::Text(text), Piece::Capture(_), ..] => text.chars().all(|c| c == '/' || c == '\\'),
         [Piece::Capture(_), ..] => true,
@@ -106,13 +116,15 @@ pub fn target(target: &Target, splat_index: Option<usize>) -> String {
     if lead { format!("collapse({expr})") } else { expr }
 }
 
-fn concat(target: &Target, splat_index: Option<usize>) -> String {
+fn concat(target: &Target, guard_from: Option<usize>) -> String {
     let parts: Vec<String> = target
         .pieces
         .iter()
         .map(|piece| match piece {
             Piece::Text(text) => string(text),
-            Piece::Capture(index) if Some(*index) == splat_index => format!("(m[{}] || \"\")", index + 1),
+            Piece::Capture(index) if guard_from.is_some_and(|from| *index >= from) => {
+                format!("(m[{}] || \"\")", index + 1)
+            }
             Piece::Capture(index) => format!("m[{}]", index + 1),
         })
         .collect();

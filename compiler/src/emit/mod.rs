@@ -280,7 +280,11 @@ pub fn route_code_size(route: &Route, settings: &Settings) -> usize {
 }
 
 fn route_action(route: &Route) -> String {
-    let splat = route.matcher.path.splat.then(|| route.matcher.path.capture_names().len() - 1);
+    let splat = if route.matcher.path.regex.is_some() {
+        Some(0)
+    } else {
+        route.matcher.path.splat.then(|| route.matcher.path.capture_names().len() - 1)
+    };
     match &route.action {
         Action::Redirect { status, target, keep_query } => {
             format!("return redirect({status}, {}, {}, request);", js::target(target, splat), u8::from(*keep_query))
@@ -324,7 +328,7 @@ fn path_test(matcher: &Matcher, settings: &Settings, capture: bool) -> String {
     if let Some(literal) = matcher.path.literal_path() {
         return format!("k == {}", js::string(&rules_dsl::pattern::lookup_key(&literal, settings)));
     }
-    if !capture && matcher.path.segments.is_empty() && matcher.path.splat {
+    if !capture && matcher.path.segments.is_empty() && matcher.path.splat && matcher.path.splat_prefix.is_none() {
         // `/*` matches every path.
         return "1".to_string();
     }

@@ -185,6 +185,9 @@ fn text(
             why(&tried.verdict),
         ));
     }
+    for (name, value) in &explanation.captures {
+        lines.push(format!("  {:<width$}    captured {name} = {value:?}", ""));
+    }
     let others = explanation.other_paths;
     if others > 0 {
         let verb = match (explanation.matched.is_some(), others == 1) {
@@ -295,6 +298,7 @@ fn to_json(url: &str, compiled: &Compiled, explanation: &Explanation, trace: &ca
         "rules_with_other_paths": explanation.other_paths,
         "matched": explanation.matched.map(rule),
         "matched_in_kvs": explanation.matched_in_kvs,
+        "captures": explanation.captures.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
         "prefix_strip": explanation.prefix_strip.map(rule),
         "request_headers": explanation.request_headers.iter().map(|o| rule(*o)).collect::<Vec<_>>(),
         "response_headers": explanation.response_headers.iter().map(|o| rule(*o)).collect::<Vec<_>>(),
