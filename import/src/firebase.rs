@@ -184,6 +184,10 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
         Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
     };
     let to = destination(to, glob.rest_name.as_deref());
+    if source.contains(':') && source.split('/').any(|s| s == "*") {
+        let message = "Firebase reads a source with `:name` through path-to-regexp, where `*` can span segments; imported with `*` as one segment";
+        t.finding(entry.loc, Kind::Approximated, message, &entry.text);
+    }
     if glob.patterns.len() > 1 {
         let message = format!("written as {} rules, one per alternative", glob.patterns.len());
         t.finding(entry.loc, Kind::Note, message, &entry.text);
