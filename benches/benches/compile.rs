@@ -85,17 +85,13 @@ fn compile(bencher: Bencher<'_, '_>) {
 #[divan::bench(sample_count = 10)]
 fn end_to_end(bencher: Bencher<'_, '_>) {
     let text = benches::netlify_45000_redirects();
-    bencher.bench(|| {
-        let rules = analyzed(black_box(&text));
-        black_box(compiler::compile(&rules, &compiler::CompileOptions::default()).unwrap())
-    });
+    let options = compiler::CompileOptions::default();
+    bencher.bench(|| black_box(compiler::build("site.hedge", black_box(text.as_bytes()), &options).unwrap()));
 }
 
 #[divan::bench(sample_count = 20)]
 fn example_site_end_to_end(bencher: Bencher<'_, '_>) {
     let text = benches::example_site();
-    bencher.bench(|| {
-        let rules = analyzed(black_box(&text));
-        black_box(compiler::compile(&rules, &compiler::CompileOptions::default()).unwrap())
-    });
+    let options = compiler::CompileOptions::default();
+    bencher.bench(|| black_box(compiler::build("site.hedge", black_box(text.as_bytes()), &options).unwrap()));
 }
