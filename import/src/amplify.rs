@@ -136,13 +136,13 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::Inp
             other => other,
         };
         let Value::Array(array) = list else {
-            let (line, column) = json::line_col(&input.text, json::start(list));
-            return Err(crate::InputError {
-                file: input.name.clone(),
-                line,
-                column,
-                message: "expected a list of rules (or an object with `customRules`)".to_string(),
-            });
+            return Err(crate::InputError::at(
+                &input.name,
+                &input.text,
+                json::start(list),
+                "expected a list of rules (or an object with `customRules`)",
+                "write a list of `{ \"source\", \"target\", \"status\" }` objects",
+            ));
         };
         for element in &array.elements {
             let loc = json::loc(file, &input.text, json::start(element));

@@ -334,13 +334,13 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::Inp
                 }
             }
             other => {
-                let (line, column) = json::line_col(&input.text, json::start(other));
-                return Err(crate::InputError {
-                    file: input.name.clone(),
-                    line,
-                    column,
-                    message: "`hosting` is neither an object nor a list of sites".to_string(),
-                });
+                return Err(crate::InputError::at(
+                    &input.name,
+                    &input.text,
+                    json::start(other),
+                    "`hosting` is neither an object nor a list of sites",
+                    "write `\"hosting\": { \"redirects\": [...] }`",
+                ));
             }
         }
     }

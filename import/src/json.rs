@@ -27,8 +27,13 @@ pub fn parse(input: &Input) -> Result<Value<'_>, InputError> {
     let options =
         ParseOptions { allow_comments: true, allow_loose_object_property_names: false, allow_trailing_commas: true };
     let error = |offset: usize, message: String| {
-        let (line, column) = line_col(&input.text, offset);
-        InputError { file: input.name.clone(), line, column, message }
+        InputError::at(
+            &input.name,
+            &input.text,
+            offset,
+            message,
+            "the file must be JSON; comments and trailing commas are allowed",
+        )
     };
     match jsonc_parser::parse_to_ast(&input.text, &CollectOptions::default(), &options) {
         Ok(result) => result.value.ok_or_else(|| error(0, "the file holds no JSON value".to_string())),
