@@ -42,17 +42,14 @@ pub fn redact(text: &str) -> String {
     }
     let lower = out.to_ascii_lowercase();
     for name in SECRET_HEADERS {
-        if let Some(at) = lower.find(&format!("\"{name}\"")) {
-            if let Some(value) = lower[at..].find("\"value\"") {
-                let value_at = at + value + "\"value\"".len();
-                if let Some(open) = out[value_at..].find('"') {
-                    let open = value_at + open + 1;
-                    if let Some(close) = out[open..].find('"') {
-                        out.replace_range(open..open + close, "***");
-                        return out;
-                    }
-                }
-            }
+        let key_at = lower.find(&format!("\"{name}\""));
+        let value_at = key_at.and_then(|at| lower[at..].find("\"value\"").map(|v| at + v + "\"value\"".len()));
+        let open = value_at.and_then(|at| out[at..].find('"').map(|o| at + o + 1));
+        if let Some(open) = open
+            && let Some(close) = out[open..].find('"')
+        {
+            out.replace_range(open..open + close, "***");
+            return out;
         }
     }
     out
