@@ -139,3 +139,18 @@ fn compare_with_netlify() {
     }
     println!();
 }
+
+/// 13,000 `from,to` rows: the CSV reader once looked each row's line up from the start of the
+/// file, so the import grew with the square of the rows.
+#[divan::bench(args = [1_000, 13_000], sample_count = 10)]
+fn csv_rows(bencher: Bencher<'_, '_>, rows: usize) {
+    let text: String = (0..rows).map(|i| format!("/old/{i},/new/{i}\n")).collect();
+    let input = importers::Input::new("redirects.csv", text);
+    bencher.bench(|| {
+        black_box(importers::import(
+            importers::Format::Csv,
+            black_box(std::slice::from_ref(&input)),
+            &Default::default(),
+        ))
+    });
+}

@@ -471,6 +471,65 @@ fn cloudflare_rules(text: &str) -> Vec<SourceRule> {
     rules
 }
 
+/// The value of `"key": "..."` on a line of JSON (the corpora's rules hold no escapes).
+fn json_field<'l>(line: &'l str, key: &str) -> Option<&'l str> {
+    let at = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = line[at..].trim_start();
+    if let Some(quoted) = rest.strip_prefix('"') {
+        return quoted.split('"').next();
+    }
+    rest.split([',', '}']).next().map(str::trim)
+}
+
+/// Firebase Hosting redirects, one object per line in the corpora, as Firebase matches
+/// them: a glob over the whole path, with case and without folding a final slash; `*` is one
+/// segment, a final `**` or `:name*` any rest (also none, with the slash before it), `:name` one
+/// segment; redirects in file order, default type 301. Sources mixing `:name` with `*`
+/// (read by path-to-regexp, where `*` may span segments) and any other glob shape are not
+/// modelled.
+fn firebase_rules(text: &str) -> Vec<SourceRule> {
+    let mut rules = Vec::new();
+    for (index, line) in text.split('\n').enumerate() {
+        if line.contains("\"rewrites\"") {
+            break;
+        }
+        let (Some(source), Some(to)) = (json_field(line, "source"), json_field(line, "destination")) else { continue };
+        let status = json_field(line, "type").map_or(301, |s| s.parse().expect("numeric type"));
+        let segments: Vec<&str> = source[1..].split('/').collect();
+        let mut unknown = source.contains(':') && segments.contains(&"*");
+        let mut pieces = Vec::new();
+        let mut to = to.to_string();
+        let mut text_piece = String::new();
+        for (i, segment) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            text_piece.push('/');
+            let rest_name = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*'));
+            if last && (*segment == "**" || rest_name.is_some()) {
+                if let Some(name) = rest_name {
+                    to = to.replace(&format!(":{name}*"), ":splat");
+                }
+                pieces.push(Piece::Text(std::mem::take(&mut text_piece)));
+                pieces.push(Piece::Splat);
+                continue;
+            }
+            let name = segment.strip_prefix(':').filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            if *segment == "*" || name.is_some() {
+                pieces.push(Piece::Text(std::mem::take(&mut text_piece)));
+                pieces.push(Piece::Param(name.map_or_else(|| format!("any{i}"), str::to_string)));
+                continue;
+            }
+            unknown |= segment.contains(['*', '?', '(', '{', '[', ':']);
+            text_piece.push_str(segment);
+        }
+        if !text_piece.is_empty() {
+            pieces.push(Piece::Text(text_piece));
+        }
+        pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
+        rules.push(SourceRule { line: index as u32 + 1, host: None, pieces, to, status, fast: false, unknown });
+    }
+    rules
+}
+
 /// A path that a rule's pattern matches: each placeholder filled with a value, `*` with two
 /// segments.
 fn sample_path(rule: &SourceRule) -> String {
@@ -614,26 +673,45 @@ fn netlify_header_expectations(text: &str) -> Vec<Request> {
 struct Corpus {
     name: &'static str,
     format: importers::Format,
+    /// Under `shared/external/`, or under `conformance/import/` when it starts with `import/`.
     file: &'static str,
+    /// The counts the import prints: read, translated, approximated, reordered, reported.
+    counts: Option<[usize; 5]>,
 }
 
 const CORPORA: &[Corpus] = &[
-    Corpus { name: "cert-manager", format: importers::Format::Netlify, file: "cert-manager-website/_redirects" },
-    Corpus { name: "kgateway", format: importers::Format::Cloudflare, file: "kgateway-dev/_redirects" },
+    Corpus {
+        name: "cert-manager",
+        format: importers::Format::Netlify,
+        file: "cert-manager-website/_redirects",
+        counts: None,
+    },
+    Corpus { name: "kgateway", format: importers::Format::Cloudflare, file: "kgateway-dev/_redirects", counts: None },
     Corpus {
         name: "netlify-45000-redirects",
         format: importers::Format::Netlify,
         file: "netlify-build-fixtures/large_45000_redirects_file",
+        counts: None,
     },
     Corpus {
         name: "netlify-10000-headers",
         format: importers::Format::Netlify,
         file: "netlify-build-fixtures/large_headers_file",
+        counts: None,
+    },
+    Corpus {
+        name: "firebase-angular-aio",
+        format: importers::Format::Firebase,
+        file: "import/firebase/angular-aio/firebase.json",
+        counts: Some([90, 52, 3, 0, 38]),
     },
 ];
 
 fn import_corpus(corpus: &Corpus) -> Result<(String, importers::ImportReturn), Failed> {
-    let path = external(corpus.file);
+    let path = match corpus.file.strip_prefix("import/") {
+        Some(local) => manifest().join("import").join(local),
+        None => external(corpus.file),
+    };
     let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
     let name = corpus.file.rsplit('/').next().unwrap_or(corpus.file).to_string();
     let input = importers::Input::new(name, text.clone());
@@ -651,6 +729,14 @@ fn corpus_import(corpus: &Corpus) -> Result<(), Failed> {
     }
     compile(&result.hedge, corpus.name)?;
     println!("    {}: {s}", corpus.name);
+    if let Some(expected) = corpus.counts {
+        let found = [s.rules, s.translated, s.approximated, s.reordered, s.reported];
+        if found != expected {
+            return Err(fail(format!(
+                "counts (read, translated, approximated, reordered, reported): {found:?}, pinned {expected:?}"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -693,8 +779,13 @@ fn corpus_requests(corpus: &Corpus, engine_name: &str) -> Result<(), Failed> {
     let requests = if corpus.file.contains("headers") {
         netlify_header_expectations(&text)
     } else {
-        let netlify = corpus.format == importers::Format::Netlify;
-        let rules = if netlify { netlify_rules(&text) } else { cloudflare_rules(&text) };
+        // Firebase's final `**` also matches the bare prefix, as Netlify's `/*` does.
+        let netlify = matches!(corpus.format, importers::Format::Netlify | importers::Format::Firebase);
+        let rules = match corpus.format {
+            importers::Format::Netlify => netlify_rules(&text),
+            importers::Format::Firebase => firebase_rules(&text),
+            _ => cloudflare_rules(&text),
+        };
         let (requests, skipped) = expectations(&rules, netlify, |line| result.left_out(file, line));
         println!(
             "    {} [{engine_name}]: {} rules; {} requests compared, {skipped} depend on a rule left out of the import",

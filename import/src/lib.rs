@@ -11,6 +11,10 @@
 //! - [`netlify`]: `_redirects`, `_headers` and the `[[redirects]]` / `[[headers]]` tables of
 //!   `netlify.toml`, as `@netlify/redirect-parser` and `@netlify/headers-parser` read them;
 //! - [`cloudflare`]: Pages `_redirects` and `_headers`, as Cloudflare's asset server reads them;
+//! - [`firebase`]: the `hosting` section of `firebase.json` (JSON with comments);
+//! - [`amplify`]: Amplify Hosting's rewrites and redirects JSON;
+//! - [`json`]: JSON with comments, every value with its line and column;
+//! - [`secrets`]: credentials in URLs and header values, reported redacted, never copied;
 //! - [`csv`]: `from,to[,status]` rows, comma- or tab-separated, with or without a header line;
 //! - [`site`]: the list of a site's files (`--site DIR`), which decides Netlify's "a file at the
 //!   path wins unless the rule is forced";
@@ -27,10 +31,13 @@
 //! Equal inputs give byte-identical outputs. The crate reads no files except in
 //! [`site::Site::scan`].
 
+pub mod amplify;
 pub mod cloudflare;
 pub mod csv;
 pub mod emit;
 pub mod finding;
+pub mod firebase;
+pub mod json;
 pub mod matching;
 pub mod model;
 pub mod netlify;
@@ -54,6 +61,10 @@ pub enum Format {
     Cloudflare,
     /// `from,to[,status]` rows, comma- or tab-separated.
     Csv,
+    /// Firebase Hosting: `firebase.json`.
+    Firebase,
+    /// Amplify Hosting: the rewrites and redirects JSON.
+    Amplify,
 }
 
 impl Format {
@@ -63,12 +74,16 @@ impl Format {
             Format::Netlify => "netlify",
             Format::Cloudflare => "cloudflare",
             Format::Csv => "csv",
+            Format::Firebase => "firebase",
+            Format::Amplify => "amplify",
         }
     }
 
     /// The format with this command-line name.
     pub fn from_name(name: &str) -> Option<Format> {
-        [Format::Netlify, Format::Cloudflare, Format::Csv].into_iter().find(|f| f.name() == name)
+        [Format::Netlify, Format::Cloudflare, Format::Csv, Format::Firebase, Format::Amplify]
+            .into_iter()
+            .find(|f| f.name() == name)
     }
 }
 
@@ -183,6 +198,8 @@ pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Resu
         Format::Netlify => netlify::translate(inputs, options.site.as_ref(), &mut translation)?,
         Format::Cloudflare => cloudflare::translate(inputs, &mut translation),
         Format::Csv => csv::translate(inputs, &mut translation),
+        Format::Firebase => firebase::translate(inputs, &mut translation)?,
+        Format::Amplify => amplify::translate(inputs, &mut translation)?,
     }
     secrets::withhold(&mut translation);
     let hedge = validate::finish(&mut translation);

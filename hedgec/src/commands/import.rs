@@ -20,6 +20,10 @@ pub enum Source {
     Cloudflare,
     /// `from,to[,status]` rows, comma- or tab-separated, with or without a header line.
     Csv,
+    /// Firebase Hosting: `firebase.json` (comments allowed): redirects, rewrites, headers.
+    Firebase,
+    /// Amplify Hosting: the console's rewrites and redirects JSON (a list, or `customRules`).
+    Amplify,
 }
 
 impl Source {
@@ -28,6 +32,8 @@ impl Source {
             Source::Netlify => importers::Format::Netlify,
             Source::Cloudflare => importers::Format::Cloudflare,
             Source::Csv => importers::Format::Csv,
+            Source::Firebase => importers::Format::Firebase,
+            Source::Amplify => importers::Format::Amplify,
         }
     }
 }

@@ -1,0 +1,366 @@
+//! Firebase Hosting: the `hosting` section of `firebase.json` (an object, or an array of
+//! sites), read the way Firebase Hosting reads it.
+//!
+//! Semantics kept:
+//! - `redirects` are tried before the site's files and `rewrites` only when no file is at the
+//!   path, so every redirect is written before every rewrite (reported as reordered where the
+//!   file lists a rewrite first), and rewrites are imported as if no file shadowed them
+//!   (a note on the file says so); within each list the first match wins, in file order;
+//! - glob sources: `*` one segment, a final `**` any rest of the path (also none), `:name` one
+//!   segment, a final `:name*` the rest, `@(a|b)` and `{a,b}` segments expanded into one rule
+//!   per alternative; a glob matches the whole path, with case;
+//! - `type` 301 (the default) or 302; targets may be absolute URLs and use `:name`;
+//! - `headers`: every matching entry applies, in file order.
+//!
+//! Reported: `regex` sources and other glob shapes (a `*` or `?` inside a segment, `**` before
+//! the end), rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
+//! `i18n`, credentials in targets and secret header values (redacted).
+
+use jsonc_parser::ast::{Object, Value};
+
+use crate::Input;
+use crate::finding::Kind;
+use crate::json;
+use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
+use crate::secrets;
+
+/// A glob translated: one pattern per `@(a|b)` alternative, and the renames of `:name*`.
+struct Glob {
+    patterns: Vec<String>,
+    rest_name: Option<String>,
+}
+
+/// The alternatives of an `@(a|b)` or `{a,b}` segment, or `None` for a plain segment.
+fn alternatives(segment: &str) -> Option<Vec<String>> {
+    let inner = segment
+        .strip_prefix("@(")
+        .and_then(|s| s.strip_suffix(')'))
+        .map(|s| s.split('|'))
+        .map(|parts| parts.map(str::to_string).collect::<Vec<_>>())
+        .or_else(|| {
+            segment
+                .strip_prefix('{')
+                .and_then(|s| s.strip_suffix('}'))
+                .map(|s| s.split(',').map(str::to_string).collect())
+        })?;
+    Some(inner)
+}
+
+/// Translates a Firebase glob into the language's patterns.
+fn glob(source: &str) -> Result<Glob, String> {
+    if !source.starts_with('/') {
+        return Err(format!("`{source}` does not start with `/`"));
+    }
+    let segments: Vec<&str> = source[1..].split('/').collect();
+    let mut patterns = vec![String::new()];
+    let mut rest_name = None;
+    let mut wildcard = 0;
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        let pieces: Vec<String> = if *segment == "**" {
+            if !last {
+                return Err("`**` before the end of the path needs a regular expression".to_string());
+            }
+            vec!["*".to_string()]
+        } else if *segment == "*" {
+            wildcard += 1;
+            vec![format!(":any{wildcard}")]
+        } else if let Some(name) = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*')) {
+            if !last {
+                return Err(format!("`:{name}*` before the end of the path needs a regular expression"));
+            }
+            rest_name = Some(name.to_string());
+            vec!["*".to_string()]
+        } else if let Some(options) = alternatives(segment) {
+            if options.iter().any(|o| o.contains(['*', '?', '(', '[', '{', '/'])) {
+                return Err(format!("the alternatives of `{segment}` hold glob characters"));
+            }
+            options
+        } else if segment.contains(['*', '?', '[', '(', '{', '!', '+']) {
+            return Err(format!("the glob segment `{segment}` needs a regular expression"));
+        } else {
+            vec![segment.to_string()]
+        };
+        patterns = patterns.iter().flat_map(|p| pieces.iter().map(move |piece| format!("{p}/{piece}"))).collect();
+    }
+    Ok(Glob { patterns, rest_name })
+}
+
+/// A destination with `:name*` names written as `:splat`.
+fn destination(to: &str, rest_name: Option<&str>) -> String {
+    match rest_name {
+        Some(name) => to.replace(&format!(":{name}*"), ":splat").replace(&format!(":{name}"), ":splat"),
+        None => to.to_string(),
+    }
+}
+
+/// The source pattern of an entry: `source` or `glob`; `regex` is reported.
+fn source_of(entry: &Object<'_>) -> Result<String, (Kind, String)> {
+    if let Some(source) = json::string(entry, "source").or_else(|| json::string(entry, "glob")) {
+        return Ok(source.to_string());
+    }
+    if json::string(entry, "regex").is_some() {
+        return Err((Kind::Unsupported, "a `regex` source needs regular-expression patterns".to_string()));
+    }
+    Err((Kind::Invalid, "no `source`, `glob` or `regex`".to_string()))
+}
+
+/// One rule object of a list, with its place and source text.
+struct Entry<'a, 'v> {
+    object: &'v Object<'a>,
+    loc: Loc,
+    text: String,
+}
+
+/// The objects of a list; each counts as a rule when `count` (header entries count their lines).
+fn entries<'a, 'v>(
+    file: usize,
+    input: &Input,
+    list: &'v Value<'a>,
+    count: bool,
+    t: &mut Translation,
+) -> Vec<Entry<'a, 'v>> {
+    let Value::Array(array) = list else {
+        let loc = json::loc(file, &input.text, json::start(list));
+        t.rule_seen();
+        t.leave_out(loc, Kind::Invalid, "not a list", &json::source_of(&input.text, list));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for element in &array.elements {
+        let loc = json::loc(file, &input.text, json::start(element));
+        let text = json::source_of(&input.text, element);
+        if count {
+            t.rule_seen();
+        }
+        match element {
+            Value::Object(object) => out.push(Entry { object, loc, text }),
+            _ if count => t.leave_out(loc, Kind::Invalid, "not an object", &text),
+            _ => t.finding(loc, Kind::Note, "not an object; ignored as Firebase ignores it", &text),
+        }
+    }
+    out
+}
+
+fn redirect(entry: &Entry<'_, '_>, t: &mut Translation) {
+    let status = match json::scalar(entry.object, "type").as_deref() {
+        None => 301,
+        Some("301") => 301,
+        Some("302") => 302,
+        Some(other) => {
+            t.leave_out(entry.loc, Kind::Invalid, format!("type `{other}`: Firebase accepts 301 or 302"), &entry.text);
+            return;
+        }
+    };
+    route(entry, t, |to| Action::Redirect { to, status });
+}
+
+fn rewrite(entry: &Entry<'_, '_>, t: &mut Translation) {
+    for key in ["function", "run", "dynamicLinks", "tagName"] {
+        if entry.object.get(key).is_some() {
+            let message =
+                format!("a rewrite to `{key}` is served by another Google service, not by a path of the origin");
+            t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text);
+            return;
+        }
+    }
+    route(entry, t, |to| Action::Rewrite { to });
+}
+
+fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> Action) {
+    let source = match source_of(entry.object) {
+        Ok(source) => source,
+        Err((kind, message)) => return t.leave_out(entry.loc, kind, message, &entry.text),
+    };
+    let Some(to) = json::string(entry.object, "destination") else {
+        return t.leave_out(entry.loc, Kind::Invalid, "no `destination`", &entry.text);
+    };
+    if secrets::has_userinfo(to) {
+        let message = "the destination holds credentials (user:password@); they are not copied into the rules";
+        return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text);
+    }
+    let glob = match glob(&source) {
+        Ok(glob) => glob,
+        Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
+    };
+    let to = destination(to, glob.rest_name.as_deref());
+    if source.contains(':') && source.split('/').any(|s| s == "*") {
+        let message = "Firebase reads a source with `:name` through path-to-regexp, where `*` can span segments; imported with `*` as one segment";
+        t.finding(entry.loc, Kind::Approximated, message, &entry.text);
+    }
+    if glob.patterns.len() > 1 {
+        let message = format!("written as {} rules, one per alternative", glob.patterns.len());
+        t.finding(entry.loc, Kind::Note, message, &entry.text);
+    }
+    for from in glob.patterns {
+        t.routes.push(Route {
+            loc: entry.loc,
+            source: entry.text.clone(),
+            from,
+            action: action(to.clone()),
+            options: Vec::new(),
+            force: true,
+            role: Role::Rule,
+        });
+    }
+}
+
+fn headers(file: usize, input: &Input, entry: &Entry<'_, '_>, t: &mut Translation) {
+    let glob = source_of(entry.object).map_err(|(_, m)| m).and_then(|source| glob(&source));
+    let mut ops = Vec::new();
+    if let Some(Value::Array(list)) = entry.object.get("headers").map(|p| &p.value) {
+        for element in &list.elements {
+            let loc = json::loc(file, &input.text, json::start(element));
+            let text = json::source_of(&input.text, element);
+            t.rule_seen();
+            let Value::Object(header) = element else {
+                t.leave_out(loc, Kind::Invalid, "not a header object", &text);
+                continue;
+            };
+            let (Some(name), Some(value)) = (json::string(header, "key"), json::scalar(header, "value")) else {
+                t.leave_out(loc, Kind::Invalid, "a header needs `key` and `value`", &text);
+                continue;
+            };
+            if secrets::secret_header(name) {
+                let message = format!("`{name}` holds a credential; it is not copied into the rules (value redacted)");
+                t.leave_out(loc, Kind::Unsupported, message, &text);
+                continue;
+            }
+            ops.push(HeaderOp { loc, source: text, name: name.to_string(), value: Some(value) });
+        }
+    } else {
+        t.rule_seen();
+        return t.leave_out(entry.loc, Kind::Invalid, "no `headers` list", &entry.text);
+    }
+    let glob = match glob {
+        Ok(glob) => glob,
+        Err(message) => {
+            // Each header line is a rule, and each is reported.
+            for op in &ops {
+                t.leave_out(op.loc, Kind::Unsupported, message.clone(), &op.source);
+            }
+            return;
+        }
+    };
+    for pattern in glob.patterns {
+        t.headers.push(HeaderBlock { loc: entry.loc, source: entry.text.clone(), pattern, ops: ops.clone() });
+    }
+}
+
+/// Reports a site-wide setting the language has no statement for.
+fn setting(file: usize, input: &Input, hosting: &Object<'_>, key: &str, why: &str, t: &mut Translation) {
+    if let Some(property) = hosting.get(key) {
+        let loc = json::loc(file, &input.text, property.range.start);
+        t.rule_seen();
+        let text = format!("\"{key}\": {}", json::source_of(&input.text, &property.value));
+        t.leave_out(loc, Kind::Unsupported, why, &text);
+    }
+}
+
+fn site(file: usize, input: &Input, hosting: &Object<'_>, t: &mut Translation) {
+    setting(
+        file,
+        input,
+        hosting,
+        "cleanUrls",
+        "cleanUrls depends on which `.html` files the site has; write its redirects and rewrites as rules",
+        t,
+    );
+    setting(
+        file,
+        input,
+        hosting,
+        "trailingSlash",
+        "trailingSlash depends on which files and directories the site has; write its redirects as rules",
+        t,
+    );
+    setting(
+        file,
+        input,
+        hosting,
+        "i18n",
+        "i18n serves files by country and language from a directory tree; write rules with country= and language=",
+        t,
+    );
+    let order: Vec<&str> = hosting.properties.iter().map(|p| p.name.as_str()).collect();
+    let position = |key: &str| order.iter().position(|k| *k == key);
+    let rewrites_first = matches!((position("rewrites"), position("redirects")), (Some(a), Some(b)) if a < b);
+    let mut redirects_seen = false;
+    for key in ["redirects", "rewrites", "headers"] {
+        let Some(list) = hosting.get(key).map(|p| &p.value) else { continue };
+        for entry in entries(file, input, list, key != "headers", t) {
+            match key {
+                "redirects" => {
+                    redirects_seen = true;
+                    redirect(&entry, t);
+                }
+                "rewrites" => {
+                    if rewrites_first && redirects_seen {
+                        let message = "written after every redirect: Firebase tries redirects before rewrites, whatever their order in the file";
+                        t.finding(entry.loc, Kind::Reordered, message, &entry.text);
+                    }
+                    rewrite(&entry, t);
+                }
+                _ => headers(file, input, &entry, t),
+            }
+        }
+    }
+    if hosting.get("rewrites").is_some() {
+        let message = "Firebase applies a rewrite only when no file of the site is at the path; the rewrites are imported as if none were";
+        t.finding(Loc::file(file), Kind::Assumed, message, "");
+    }
+}
+
+/// Translates the inputs.
+pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::InputError> {
+    t.set("slash", "exact", "Firebase matches the path as requested, with or without its final slash");
+    for (file, input) in inputs.iter().enumerate() {
+        let root = json::parse(input)?;
+        let hosting = match &root {
+            Value::Object(o) => o.get("hosting").map(|p| &p.value).unwrap_or(&root),
+            other => other,
+        };
+        match hosting {
+            Value::Object(object) => site(file, input, object, t),
+            Value::Array(sites) => {
+                if sites.elements.len() > 1 {
+                    let message = "several sites: their rules are written into one file, for whichever host serves it";
+                    t.finding(Loc::file(file), Kind::Assumed, message, "");
+                }
+                for element in &sites.elements {
+                    if let Value::Object(object) = element {
+                        site(file, input, object, t);
+                    }
+                }
+            }
+            other => {
+                return Err(crate::InputError::at(
+                    &input.name,
+                    &input.text,
+                    json::start(other),
+                    "`hosting` is neither an object nor a list of sites",
+                    "write `\"hosting\": { \"redirects\": [...] }`",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert_eq!(glob("/a/**").unwrap().patterns, ["/a/*"]);
+        assert_eq!(glob("/a/*/b").unwrap().patterns, ["/a/:any1/b"]);
+        assert_eq!(glob("/@(x|y)/:id").unwrap().patterns, ["/x/:id", "/y/:id"]);
+        assert_eq!(glob("/{x,y}").unwrap().patterns, ["/x", "/y"]);
+        let g = glob("/p/:rest*").unwrap();
+        assert_eq!((g.patterns, g.rest_name.as_deref()), (vec!["/p/*".to_string()], Some("rest")));
+        assert!(glob("/**/x").is_err());
+        assert!(glob("/a*.html").is_err());
+        assert_eq!(destination("/q/:rest", Some("rest")), "/q/:splat");
+    }
+}
