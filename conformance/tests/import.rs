@@ -900,7 +900,8 @@ fn cli_exit_statuses() -> Result<(), Failed> {
     std::fs::write(&latin1, b"/a /b\n/caf\xe9 /c\n").map_err(|e| fail(e.to_string()))?;
     let not_utf8 = hedgec_import(&["netlify"], std::slice::from_ref(&latin1))?;
     expect_exit(&not_utf8, 2)?;
-    if !String::from_utf8_lossy(&not_utf8.stderr).contains("_redirects:2:5: the file is not valid UTF-8") {
+    let stderr = String::from_utf8_lossy(&not_utf8.stderr);
+    if !stderr.contains("_redirects:2:5") || !stderr.contains("the file is not valid UTF-8") {
         return Err(fail(format!("no position in: {}", String::from_utf8_lossy(&not_utf8.stderr))));
     }
     let site_for_cloudflare =
