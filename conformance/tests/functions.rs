@@ -128,7 +128,7 @@ fn hedgec() -> Result<PathBuf, String> {
     let profile = exe.parent().and_then(Path::parent).ok_or("unexpected test binary location")?;
     let target = profile.parent().ok_or("unexpected test binary location")?;
     let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "-p", "compiler", "--bin", "hedgec", "--target-dir"]).arg(target);
+    build.args(["build", "--quiet", "-p", "hedgec", "--bin", "hedgec", "--target-dir"]).arg(target);
     if profile.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
@@ -234,7 +234,9 @@ fn run_njs(spec: &Spec) -> Result<Vec<Option<Outcome>>, String> {
 
 fn disagreements(boa: &Outcome, njs: &Outcome) -> Vec<String> {
     let mut found = Vec::new();
-    if boa.output != njs.output || boa.error.is_some() != njs.error.is_some() {
+    // Compared as text, so that the order of keys counts too (objects keep insertion order).
+    let text = |o: &Outcome| o.output.as_ref().map(Value::to_string);
+    if text(boa) != text(njs) || boa.error.is_some() != njs.error.is_some() {
         let show = |o: &Outcome| match (&o.output, &o.error) {
             (Some(output), _) => output.to_string(),
             (None, error) => format!("error: {}", error.as_deref().unwrap_or("none")),
