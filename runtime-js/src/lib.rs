@@ -103,11 +103,14 @@
 //! does not print the shortest digits that read back as the same number); its `Math.cbrt`,
 //! `cosh` and `tan` can differ in the last bit; its `Number.MIN_VALUE` is the smallest normal
 //! number, not `5e-324`; its function expressions in one array literal share constants by their
-//! text (`['1', …]` next to `1` makes the `1` a string); in a module it calls methods and getters with
-//! `this` undefined; its `atob` does not skip whitespace and `encodeURIComponent` does not throw
-//! on a lone surrogate; its command line has `setTimeout`, `process`, `fs` and a working
-//! `Function` constructor; and its `console.log` cuts lines at 2,048 bytes, so the njs driver
-//! cannot report a result longer than that.
+//! text (`['1', …]` next to `1` makes the `1` a string); in a module it calls methods and
+//! getters with `this` undefined; its `atob` does not skip whitespace and drops a last group of
+//! two or three characters (`atob('YWJjZA')` is `abc`, not `abcd`); its `encodeURIComponent`
+//! does not throw on a lone surrogate; its `\s` does not match U+2028 and U+2029; its command
+//! line has `setTimeout`, `process`, `fs` and a working `Function` constructor; and its
+//! `console.log` cuts lines at 2,048 bytes, so the njs driver
+//! cannot report a result longer than that. njs checks no result: CloudFront's validation
+//! (read-only and disallowed headers, URIs, status codes) is this runtime's alone.
 
 pub mod cost;
 pub mod function;
