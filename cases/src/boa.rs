@@ -26,6 +26,7 @@ pub fn outcome(call: runtime_js::Call) -> Outcome {
         logs: call.logs,
         kvs_reads: call.kvs_reads,
         origin: call.origin,
+        engine_failed: false,
         instructions: Some(call.instructions),
         compute_utilization: Some(call.compute_utilization),
     }

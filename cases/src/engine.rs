@@ -25,6 +25,9 @@ pub struct Outcome {
     pub kvs_reads: u32,
     /// The origin change the function asked for, as `{"method": name, "args": [...]}`.
     pub origin: Option<Value>,
+    /// The engine itself failed (the function did not load, the process stopped early): the
+    /// `error` is the engine's, not one the function threw, and agrees with nothing.
+    pub engine_failed: bool,
     /// The deterministic work count, for engines that have one.
     pub instructions: Option<u64>,
     /// The 0-100 compute estimate, for engines that have one.
@@ -66,6 +69,6 @@ pub trait Engine {
     fn name(&self) -> &'static str;
 
     /// Runs `code` once per invocation, in order, with `kvs` as the associated store. Each
-    /// outcome's `output` is already normalised by `runtime_js::result::normalize`.
+    /// outcome's `output` is already the output object CloudFront echoes.
     fn run(&mut self, code: &str, kvs: &Kvs, invocations: &[Invocation]) -> Result<Vec<Outcome>, EngineError>;
 }

@@ -12,10 +12,13 @@
 
 pub mod boa;
 pub mod casefile;
+pub mod differential;
 pub mod engine;
 pub mod event;
 pub mod expect;
+pub mod generate;
 pub mod njs;
+pub mod shape;
 pub mod simulate;
 
 pub use casefile::{Case, CaseFile};

@@ -17,7 +17,7 @@ use crate::event::Invocation;
 const MARK: &str = "\u{1}hedge ";
 
 /// The `cloudfront` module for njs; `DATA` is replaced by the store's JSON.
-const CLOUDFRONT_MODULE: &str = r#"var data = DATA;
+pub(crate) const CLOUDFRONT_MODULE: &str = r#"var data = DATA;
 function state() { return globalThis.__hedge_state || (globalThis.__hedge_state = { reads: 0, origin: null }); }
 function has(key) { return Object.prototype.hasOwnProperty.call(data, String(key)); }
 var handle = {
@@ -95,28 +95,20 @@ impl Njs {
             .status()
             .is_ok_and(|s| s.success())
     }
-}
 
-impl Engine for Njs {
-    fn name(&self) -> &'static str {
-        "njs"
-    }
-
-    fn run(&mut self, code: &str, kvs: &Kvs, invocations: &[Invocation]) -> Result<Vec<Outcome>, EngineError> {
+    /// Runs `main` as a module beside a `cloudfront` module file holding `cloudfront`, and
+    /// returns what njs printed on stdout and stderr.
+    pub(crate) fn run_module(&self, cloudfront: &str, main: &str) -> Result<(String, String), EngineError> {
         let dir = tempfile::tempdir().map_err(|e| EngineError(format!("cannot create a temporary directory: {e}")))?;
-        let data = serde_json::to_string(kvs).expect("kvs serializes");
-        let module = CLOUDFRONT_MODULE.replace("DATA", &data);
-        let events: Vec<Value> = invocations.iter().map(|i| json!({ "event": i.event, "raw": i.raw_query })).collect();
-        let driver = DRIVER.replace("EVENTS", &serde_json::to_string(&events).expect("events serialize"));
         let io = |e: std::io::Error| EngineError(format!("cannot write njs input: {e}"));
-        std::fs::write(dir.path().join("cloudfront"), module).map_err(io)?;
-        let main = dir.path().join("main.js");
-        std::fs::write(&main, format!("{code}\n{driver}")).map_err(io)?;
+        std::fs::write(dir.path().join("cloudfront"), cloudfront).map_err(io)?;
+        let main_path = dir.path().join("main.js");
+        std::fs::write(&main_path, main).map_err(io)?;
 
         let mut child = Command::new(&self.program)
             .args(["-t", "module", "-p"])
             .arg(dir.path())
-            .arg(&main)
+            .arg(&main_path)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -152,6 +144,21 @@ impl Engine for Njs {
         }
         let stdout = out_thread.join().unwrap_or_default();
         let stderr = err_thread.join().unwrap_or_default();
+        Ok((stdout, stderr))
+    }
+}
+
+impl Engine for Njs {
+    fn name(&self) -> &'static str {
+        "njs"
+    }
+
+    fn run(&mut self, code: &str, kvs: &Kvs, invocations: &[Invocation]) -> Result<Vec<Outcome>, EngineError> {
+        let data = serde_json::to_string(kvs).expect("kvs serializes");
+        let module = CLOUDFRONT_MODULE.replace("DATA", &data);
+        let events: Vec<Value> = invocations.iter().map(|i| json!({ "event": i.event, "raw": i.raw_query })).collect();
+        let driver = DRIVER.replace("EVENTS", &serde_json::to_string(&events).expect("events serialize"));
+        let (stdout, stderr) = self.run_module(&module, &format!("{code}\n{driver}"))?;
         Ok(parse_output(&stdout, &stderr, invocations))
     }
 }
@@ -181,11 +188,14 @@ fn parse_output(stdout: &str, stderr: &str, invocations: &[Invocation]) -> Vec<O
         };
         match (record.get("error"), record.get("value")) {
             (Some(error), _) => outcome.error = Some(error.as_str().unwrap_or("error").to_string()),
-            (None, Some(value)) => match runtime_js::result::normalize(&invocation.event, value) {
+            (None, Some(value)) => match crate::shape::output(&invocation.event, value) {
                 Ok(output) => outcome.output = Some(output),
                 Err(error) => outcome.error = Some(error),
             },
-            (None, None) => outcome.error = Some("njs produced no result".into()),
+            (None, None) => {
+                outcome.error = Some("njs produced no result".into());
+                outcome.engine_failed = true;
+            }
         }
         outcomes.push(outcome);
         if outcomes.len() == invocations.len() {
@@ -196,7 +206,7 @@ fn parse_output(stdout: &str, stderr: &str, invocations: &[Invocation]) -> Vec<O
     let reason = stderr.lines().filter(|l| !l.trim().is_empty() && *l != "Thrown:").collect::<Vec<_>>().join(" ");
     while outcomes.len() < invocations.len() {
         let reason = if reason.is_empty() { "njs stopped before this event".to_string() } else { reason.clone() };
-        outcomes.push(Outcome::failed(reason));
+        outcomes.push(Outcome { engine_failed: true, ..Outcome::failed(reason) });
     }
     outcomes
 }

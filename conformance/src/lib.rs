@@ -122,3 +122,100 @@ pub fn compile_with_rules(rules: &str, name: &str) -> Result<(rules_dsl::ir::Rul
 pub fn compile(rules: &str, name: &str) -> Result<compiler::CompileReturn, String> {
     compile_with_rules(rules, name).map(|(_, output)| output)
 }
+
+/// Where two engines' traces of one request differ: the viewer-request call, the request that
+/// reached the origin, the viewer-response call and what the viewer receives. Each call is
+/// compared whole (its output object as text, so key order counts; whether it failed; its logs,
+/// KVS reads and origin change), with these exceptions, each for a reason:
+///
+/// - error texts: the engines word their errors differently (runtime-js "Known differences");
+///   only whether a call failed is compared;
+/// - `instructions` and `compute_utilization`: only the local runtime counts them.
+///
+/// An engine that could not run the function at all agrees with nothing.
+pub fn trace_disagreements(njs: &cases::simulate::Trace, boa: &cases::simulate::Trace) -> Vec<String> {
+    let mut found = call_disagreements("viewer-request", Some(&njs.request), Some(&boa.request));
+    found.extend(call_disagreements("viewer-response", njs.response.as_ref(), boa.response.as_ref()));
+    let text = |v: &Option<serde_json::Value>| v.as_ref().map(serde_json::Value::to_string);
+    if text(&njs.origin_request) != text(&boa.origin_request) {
+        found.push(format!(
+            "the request to the origin differs\n      njs: {:?}\n      boa: {:?}",
+            text(&njs.origin_request),
+            text(&boa.origin_request)
+        ));
+    }
+    if text(&njs.viewer_response) != text(&boa.viewer_response) {
+        found.push(format!(
+            "the viewer's response differs\n      njs: {:?}\n      boa: {:?}",
+            text(&njs.viewer_response),
+            text(&boa.viewer_response)
+        ));
+    }
+    if njs.error.is_some() != boa.error.is_some() {
+        found.push(format!("only one engine failed: njs {:?}, boa {:?}", njs.error, boa.error));
+    }
+    found
+}
+
+fn call_disagreements(which: &str, njs: Option<&cases::Outcome>, boa: Option<&cases::Outcome>) -> Vec<String> {
+    let (njs, boa) = match (njs, boa) {
+        (None, None) => return Vec::new(),
+        (Some(njs), Some(boa)) => (njs, boa),
+        (njs, _) => {
+            return vec![format!(
+                "the {which} function ran on {}",
+                if njs.is_some() { "njs only" } else { "boa only" }
+            )];
+        }
+    };
+    let mut found = Vec::new();
+    if njs.engine_failed {
+        found.push(format!("{which}: njs could not run the function: {}", njs.error.as_deref().unwrap_or_default()));
+    }
+    let text = |o: &cases::Outcome| o.output.as_ref().map(serde_json::Value::to_string);
+    if text(njs) != text(boa) || njs.error.is_some() != boa.error.is_some() {
+        found.push(format!(
+            "{which}: the result differs\n      njs: {}\n      boa: {}",
+            text(njs).or(njs.error.clone()).unwrap_or_default(),
+            text(boa).or(boa.error.clone()).unwrap_or_default()
+        ));
+    }
+    if njs.logs != boa.logs {
+        found.push(format!("{which}: the logs differ\n      njs: {:?}\n      boa: {:?}", njs.logs, boa.logs));
+    }
+    if njs.kvs_reads != boa.kvs_reads {
+        found.push(format!("{which}: KVS reads differ: njs {}, boa {}", njs.kvs_reads, boa.kvs_reads));
+    }
+    if njs.origin != boa.origin {
+        found.push(format!("{which}: the origin change differs: njs {:?}, boa {:?}", njs.origin, boa.origin));
+    }
+    found
+}
+
+/// Runs the cases of a rules file on njs and on the local runtime and compares the two engines'
+/// whole traces, request by request, both for the viewer-response event that shows the
+/// request as forwarded and for the one that shows it as received. Returns the number of
+/// requests compared and one line per disagreement.
+pub fn compare_engines_on_rules_file(path: &Path) -> Result<(usize, Vec<String>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new(".")))
+        .map_err(|e| format!("{}:{e}", path.display()))?;
+    let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
+    let compiled = compile(rules, &path.display().to_string())?;
+    let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+    let site = Site { request: &compiled.request, response: compiled.response.as_deref(), kvs: &kvs };
+    let requests: Vec<_> = file.cases.iter().map(|c| (c.invocation.clone(), c.origin.clone())).collect();
+    let mut failures = Vec::new();
+    for shows in [ResponseEventRequest::AsForwarded, ResponseEventRequest::AsReceived] {
+        let njs = cases::simulate::simulate(&mut cases::njs::Njs::default(), site, &requests, shows)
+            .map_err(|e| e.to_string())?;
+        let boa = cases::simulate::simulate(&mut cases::boa::Boa::default(), site, &requests, shows)
+            .map_err(|e| e.to_string())?;
+        for ((case, njs), boa) in file.cases.iter().zip(&njs).zip(&boa) {
+            for problem in trace_disagreements(njs, boa) {
+                failures.push(format!("{}:{}: {} ({shows:?}): {problem}", path.display(), case.line, case.name));
+            }
+        }
+    }
+    Ok((file.cases.len(), failures))
+}

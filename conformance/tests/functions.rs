@@ -166,6 +166,7 @@ fn run_hedgec(hedgec: &Path, js: &Path, spec: &Spec, event: &Event, dir: &Path) 
         logs: result["logs"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect(),
         kvs_reads: result["kvs_reads"].as_u64().unwrap_or(0) as u32,
         origin: result.get("origin").cloned(),
+        engine_failed: false,
         instructions: result["instructions"].as_u64(),
         compute_utilization: result["compute_utilization"].as_u64().map(|c| c as u32),
     };
@@ -234,7 +235,12 @@ fn run_njs(spec: &Spec) -> Result<Vec<Option<Outcome>>, String> {
 
 fn disagreements(boa: &Outcome, njs: &Outcome) -> Vec<String> {
     let mut found = Vec::new();
-    if boa.output != njs.output || boa.error.is_some() != njs.error.is_some() {
+    if njs.engine_failed {
+        found.push(format!("njs could not run the function: {}", njs.error.as_deref().unwrap_or_default()));
+    }
+    // Compared as text, so that the order of keys counts too (objects keep insertion order).
+    let text = |o: &Outcome| o.output.as_ref().map(Value::to_string);
+    if text(boa) != text(njs) || boa.error.is_some() != njs.error.is_some() {
         let show = |o: &Outcome| match (&o.output, &o.error) {
             (Some(output), _) => output.to_string(),
             (None, error) => format!("error: {}", error.as_deref().unwrap_or("none")),

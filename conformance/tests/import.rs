@@ -78,22 +78,31 @@ impl Request {
     }
 }
 
-/// Runs requests through compiled output on an engine (njs in batches) and returns one
-/// line per mismatch.
-fn run_cases(output: &compiler::CompileReturn, engine_name: &str, requests: &[Request]) -> Result<Vec<String>, Failed> {
+/// Runs requests through compiled output on njs (in batches) and on the local runtime, checks
+/// each engine's traces against the expectations and compares the two engines' whole traces
+/// with each other (`conformance::trace_disagreements`); returns one line per problem.
+fn run_cases(output: &compiler::CompileReturn, requests: &[Request]) -> Result<Vec<String>, Failed> {
     let kvs: Kvs = output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
     let site = Site { request: &output.request, response: output.response.as_deref(), kvs: &kvs };
-    let batch = if engine_name == "njs" { 1500 } else { requests.len().max(1) };
     let mut failures = Vec::new();
-    for chunk in requests.chunks(batch) {
-        let mut engine = engine(engine_name);
+    for chunk in requests.chunks(1500) {
         let invocations: Vec<(Invocation, OriginResponse)> =
             chunk.iter().map(|r| (r.invocation.clone(), r.origin.clone())).collect();
-        let traces = cases::simulate::simulate(engine.as_mut(), site, &invocations, ResponseEventRequest::AsForwarded)
-            .map_err(|e| fail(e.to_string()))?;
-        for (request, trace) in chunk.iter().zip(&traces) {
-            for mismatch in cases::expect::check(&request.expect, trace) {
-                failures.push(format!("{} [{engine_name}]: {mismatch}", request.name));
+        let mut traces = Vec::new();
+        for engine_name in ["njs", "boa"] {
+            let mut engine = engine(engine_name);
+            let run = cases::simulate::simulate(engine.as_mut(), site, &invocations, ResponseEventRequest::AsForwarded)
+                .map_err(|e| fail(e.to_string()))?;
+            for (request, trace) in chunk.iter().zip(&run) {
+                for mismatch in cases::expect::check(&request.expect, trace) {
+                    failures.push(format!("{} [{engine_name}]: {mismatch}", request.name));
+                }
+            }
+            traces.push(run);
+        }
+        for ((request, njs), boa) in chunk.iter().zip(&traces[0]).zip(&traces[1]) {
+            for problem in conformance::trace_disagreements(njs, boa) {
+                failures.push(format!("{} [njs and boa]: {problem}", request.name));
             }
         }
     }
@@ -208,7 +217,7 @@ fn fixture_trial(dir: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-fn fixture_cases(dir: &Path, engine_name: &str) -> Result<(), Failed> {
+fn fixture_cases(dir: &Path) -> Result<(), Failed> {
     let fixture = Fixture::load(dir)?;
     let result = fixture.import()?;
     let output = compile(&result.hedge, "fixture")?;
@@ -230,7 +239,7 @@ fn fixture_cases(dir: &Path, engine_name: &str) -> Result<(), Failed> {
     if requests.is_empty() {
         return Err(fail("cases.toml has no cases"));
     }
-    failures_to_result(run_cases(&output, engine_name, &requests)?)
+    failures_to_result(run_cases(&output, &requests)?)
 }
 
 fn fixtures(trials: &mut Vec<Trial>) {
@@ -241,17 +250,15 @@ fn fixtures(trials: &mut Vec<Trial>) {
         .filter(|p| p.join("import.toml").exists())
         .collect();
     dirs.sort();
+    // A runner that finds no fixtures would pass without testing anything.
+    assert!(dirs.len() >= 5, "only {} import fixtures under {}", dirs.len(), root.display());
     for dir in dirs {
         let name = dir.file_name().expect("named").to_string_lossy().into_owned();
         let d = dir.clone();
         trials.push(Trial::test(format!("fixture::{name}"), move || fixture_trial(&d)));
         if dir.join("cases.toml").exists() {
-            for engine_name in ["njs", "boa"] {
-                let d = dir.clone();
-                trials.push(Trial::test(format!("fixture::{name}::{engine_name}"), move || {
-                    fixture_cases(&d, engine_name)
-                }));
-            }
+            let d = dir.clone();
+            trials.push(Trial::test(format!("fixture::{name}::engines"), move || fixture_cases(&d)));
         }
     }
 }
@@ -772,7 +779,7 @@ fn corpus_check(corpus: &Corpus) -> Result<(), Failed> {
 }
 
 /// For every rule, a request for its source answers as the platform would.
-fn corpus_requests(corpus: &Corpus, engine_name: &str) -> Result<(), Failed> {
+fn corpus_requests(corpus: &Corpus) -> Result<(), Failed> {
     let (text, result) = import_corpus(corpus)?;
     let output = compile(&result.hedge, corpus.name)?;
     let file = corpus.file.rsplit('/').next().unwrap_or(corpus.file);
@@ -788,7 +795,7 @@ fn corpus_requests(corpus: &Corpus, engine_name: &str) -> Result<(), Failed> {
         };
         let (requests, skipped) = expectations(&rules, netlify, |line| result.left_out(file, line));
         println!(
-            "    {} [{engine_name}]: {} rules; {} requests compared, {skipped} depend on a rule left out of the import",
+            "    {}: {} rules; {} requests compared, {skipped} depend on a rule left out of the import",
             corpus.name,
             rules.len(),
             requests.len()
@@ -798,7 +805,7 @@ fn corpus_requests(corpus: &Corpus, engine_name: &str) -> Result<(), Failed> {
     if requests.is_empty() {
         return Err(fail("no requests"));
     }
-    failures_to_result(run_cases(&output, engine_name, &requests)?)
+    failures_to_result(run_cases(&output, &requests)?)
 }
 
 fn corpora(trials: &mut Vec<Trial>) {
@@ -806,11 +813,7 @@ fn corpora(trials: &mut Vec<Trial>) {
         let name = corpus.name;
         trials.push(Trial::test(format!("corpus::{name}::import"), move || corpus_import(corpus)));
         trials.push(Trial::test(format!("corpus::{name}::check"), move || corpus_check(corpus)));
-        for engine_name in ["njs", "boa"] {
-            trials.push(Trial::test(format!("corpus::{name}::{engine_name}"), move || {
-                corpus_requests(corpus, engine_name)
-            }));
-        }
+        trials.push(Trial::test(format!("corpus::{name}::engines"), move || corpus_requests(corpus)));
     }
 }
 

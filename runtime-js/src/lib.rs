@@ -90,6 +90,8 @@
 //!   (CloudFront's texts and values are not documented), and accepts any store id;
 //! - checks origin helper arguments against the fields research §1.4 documents (CloudFront's own
 //!   checks are not documented) and records calls in viewer-response functions too;
+//! - keeps boa's `RegExp.prototype.source` for a literal with an escaped slash: `/a\/b/.source`
+//!   is `a\\/b` here and `a\/b` on njs (and so differs in `toString`);
 //! - gives `cf.edgeLocation` fixed values ([`EdgeLocation`]) and `{}` in viewer-response calls;
 //! - seeds `Math.random` from [`Options::random_seed`], not from the clock;
 //! - fails a call at 100 % of the estimated budget, where CloudFront fails or throttles a
@@ -97,11 +99,18 @@
 //!
 //! Where njs 0.7.9 (the differential oracle) and CloudFront (about njs 0.8) differ, this runtime
 //! follows CloudFront's documentation; the differential suite found these in njs 0.7.9: it
-//! formats `0.1 + 0.2` as `0.30000000000000007`; in a module it calls methods and getters with
-//! `this` undefined; its `atob` does not skip whitespace and `encodeURIComponent` does not throw
-//! on a lone surrogate; its command line has `setTimeout`, `process`, `fs` and a working
-//! `Function` constructor; and its `console.log` cuts lines at 2,048 bytes, so the njs driver
-//! cannot report a result longer than that.
+//! formats `0.1 + 0.2` as `0.30000000000000007` (and `Math.SQRT2` as `1.4142135623730952`: it
+//! does not print the shortest digits that read back as the same number); its `Math.cbrt`,
+//! `cosh` and `tan` can differ in the last bit; its `Number.MIN_VALUE` is the smallest normal
+//! number, not `5e-324`; its function expressions in one array literal share constants by their
+//! text (`['1', …]` next to `1` makes the `1` a string); in a module it calls methods and
+//! getters with `this` undefined; its `atob` does not skip whitespace and drops a last group of
+//! two or three characters (`atob('YWJjZA')` is `abc`, not `abcd`); its `encodeURIComponent`
+//! does not throw on a lone surrogate; its `\s` does not match U+2028 and U+2029; its command
+//! line has `setTimeout`, `process`, `fs` and a working `Function` constructor; and its
+//! `console.log` cuts lines at 2,048 bytes, so the njs driver
+//! cannot report a result longer than that. njs checks no result: CloudFront's validation
+//! (read-only and disallowed headers, URIs, status codes) is this runtime's alone.
 
 pub mod cost;
 pub mod function;

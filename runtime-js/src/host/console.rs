@@ -65,7 +65,7 @@ impl Dump {
         }
         if let Some(text) = value.as_string() {
             self.out.push('\'');
-            self.out.push_str(&rust_string(&text));
+            escape_nested(&rust_string(&text), &mut self.out);
             self.out.push('\'');
         } else if let Some(symbol) = value.as_symbol() {
             self.out.push_str(&rust_string(&symbol.descriptive_string()));
@@ -177,6 +177,33 @@ impl Dump {
                 separator(&mut self.out);
                 self.out.push_str(&empty_items(length - next));
             }
+            // Named properties follow the elements, as njs prints them. `exec` results carry
+            // `index`, `input` and `groups`, which njs creates in the order groups, index, input.
+            let mut named = object.own_property_keys(context)?;
+            let exec_order = |k: &boa_engine::property::PropertyKey| match k.to_string().as_str() {
+                "groups" => 0,
+                "index" => 1,
+                "input" => 2,
+                _ => 3,
+            };
+            if named.iter().any(|k| k.to_string() == "groups") {
+                named.sort_by_key(exec_order);
+            }
+            for key in named {
+                if self.full() {
+                    break;
+                }
+                if !matches!(key, boa_engine::property::PropertyKey::String(_))
+                    || !is_enumerable(object, &key, context)?
+                {
+                    continue;
+                }
+                separator(&mut self.out);
+                self.out.push_str(&key.to_string());
+                self.out.push(':');
+                let item = object.get(key, context)?;
+                self.value(&item, context)?;
+            }
             self.out.push(']');
             return Ok(());
         }
@@ -206,6 +233,24 @@ impl Dump {
         }
         self.out.push('}');
         Ok(())
+    }
+}
+
+/// A string inside a printed object or array, escaped as njs escapes it: backslash, the
+/// control characters (`\n`, `\t`, `\r`, `\b`, `\f` by name, the others as `\u00XX`); quotes
+/// are left as they are.
+fn escape_nested(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
     }
 }
 

@@ -279,6 +279,25 @@
   hidden(global, "TextEncoder", TextEncoder);
   hidden(global, "TextDecoder", TextDecoder);
 
+  // String.prototype.substr: CloudFront documents it, boa has it only with Annex B parsing,
+  // which would also bring HTML comments and legacy octal escapes. The standard's algorithm
+  // (ECMA-262 B.2.2.1).
+  function integer(value) {
+    var number = Number(value);
+    return number !== number ? 0 : Math.trunc(number);
+  }
+  hidden(String.prototype, "substr", function substr(start, length) {
+    if (this === undefined || this === null) {
+      throw new TypeError("String.prototype.substr called on null or undefined");
+    }
+    var string = String(this);
+    var size = string.length;
+    var from = integer(start);
+    from = from < 0 ? Math.max(size + from, 0) : Math.min(from, size);
+    var count = length === undefined ? size : Math.min(Math.max(integer(length), 0), size);
+    return string.substring(from, Math.min(from + count, size));
+  });
+
   // InternalError: an error type of njs that boa lacks.
   function InternalError(message) {
     var error = new Error(message);

@@ -1,0 +1,491 @@
+//! The differential fuzzer's runner: generated programs ([`crate::generate`]) run as a
+//! viewer-request and as a viewer-response function on the local runtime and on njs, and the
+//! outcomes are compared: the output object (njs's read by [`crate::shape`]), the class of a
+//! thrown error, the console lines and the KVS reads.
+//!
+//! Many programs share one njs process: each becomes a handler of one module, which a driver
+//! calls in turn. The local runtime loads each program on a fresh context, as CloudFront runs
+//! each function.
+//!
+//! What the runtime documents as different from njs is normalised by one list,
+//! [`KNOWN_DIFFERENCES`], each entry naming its line in the runtime's "Known differences"
+//! (`runtime-js/src/lib.rs`); every other difference is a [`Finding`], with the program
+//! minimised to the lines that keep it.
+
+use serde_json::{Value, json};
+
+use crate::engine::{EngineError, Kvs};
+use crate::event::RequestSpec;
+use crate::generate::{HEADER, KVS, Program};
+use crate::njs::{CLOUDFRONT_MODULE, Njs};
+
+/// `Date.now()` in every call, on both engines.
+pub const NOW_MS: i64 = 1_714_564_800_000;
+
+/// A known difference: where the runtime documents it, and how both sides are normalised.
+pub struct KnownDifference {
+    /// `lib.rs:LINE`, a line of the "Known differences" section of `runtime-js/src/lib.rs`.
+    pub documented_at: &'static str,
+    /// What it is.
+    pub what: &'static str,
+    /// Applied to each console line and each output's text on both engines.
+    pub normalise: fn(&str) -> String,
+    /// Whether two results that still differ are this difference.
+    pub forgives: fn(local: &str, njs: &str) -> bool,
+}
+
+fn never(_: &str, _: &str) -> bool {
+    false
+}
+
+/// The runtime rejected a result that njs, which checks nothing, returned.
+fn validation_only_here(local: &str, njs: &str) -> bool {
+    local == "ValidationError" && njs.starts_with('{')
+}
+
+/// The one list of differences the fuzzer forgives.
+pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
+    KnownDifference {
+        documented_at: "lib.rs:76",
+        what: "error messages differ: only the class of a thrown error is compared",
+        normalise: same,
+        forgives: never,
+    },
+    KnownDifference {
+        documented_at: "lib.rs:102",
+        what: "njs does not print the shortest digits of a number: numbers are compared to 15 significant digits",
+        normalise: round_long_numbers,
+        forgives: never,
+    },
+    KnownDifference {
+        documented_at: "lib.rs:111",
+        what: "njs's console.log cuts lines at 2,048 bytes: lines are compared up to that length",
+        normalise: cut_long_line,
+        forgives: never,
+    },
+    KnownDifference {
+        documented_at: "lib.rs:112",
+        what: "njs does not validate results: a result the runtime rejects as CloudFront does is not compared",
+        normalise: same,
+        forgives: validation_only_here,
+    },
+];
+
+fn same(text: &str) -> String {
+    text.to_string()
+}
+
+/// Rewrites every decimal number with more than 15 significant digits to 15.
+fn round_long_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let start = index;
+        let preceded = start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'.');
+        if bytes[index].is_ascii_digit() && !preceded {
+            while index < bytes.len() && (bytes[index].is_ascii_digit() || bytes[index] == b'.') {
+                index += 1;
+            }
+            if index < bytes.len() && (bytes[index] == b'e' || bytes[index] == b'E') {
+                let mut end = index + 1;
+                if end < bytes.len() && (bytes[end] == b'+' || bytes[end] == b'-') {
+                    end += 1;
+                }
+                if end < bytes.len() && bytes[end].is_ascii_digit() {
+                    index = end;
+                    while index < bytes.len() && bytes[index].is_ascii_digit() {
+                        index += 1;
+                    }
+                }
+            }
+            let token = &text[start..index];
+            let digits = token.split(['e', 'E']).next().unwrap_or("").bytes().filter(u8::is_ascii_digit).count();
+            match token.parse::<f64>() {
+                Ok(number) if digits > 15 && token.contains('.') => out.push_str(&format!("{number:.14e}")),
+                _ => out.push_str(token),
+            }
+        } else {
+            let c = text[index..].chars().next().expect("in bounds");
+            out.push(c);
+            index += c.len_utf8();
+        }
+    }
+    out
+}
+
+fn cut_long_line(text: &str) -> String {
+    let mut end = text.len().min(2048);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+fn normalise(text: &str) -> String {
+    KNOWN_DIFFERENCES.iter().fold(text.to_string(), |t, k| (k.normalise)(&t))
+}
+
+/// What one call did, in the terms the fuzzer compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The output object's text, or the class of the error (`TypeError`, `ValidationError`).
+    pub result: String,
+    /// Console lines.
+    pub logs: Vec<String>,
+    /// KVS reads.
+    pub kvs_reads: u32,
+}
+
+/// A disagreement between the engines.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The event type it showed on.
+    pub event_type: &'static str,
+    /// What differed, and on which built-ins: findings of one class share it.
+    pub class: String,
+    /// The program, minimised.
+    pub program: Program,
+    /// Both engines' outcomes.
+    pub local: Seen,
+    /// njs's.
+    pub njs: Seen,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} ({}):", self.class, self.event_type)?;
+        writeln!(f, "{}", self.program.code())?;
+        writeln!(f, "  local runtime: {:?}", self.local)?;
+        write!(f, "  njs:           {:?}", self.njs)
+    }
+}
+
+/// What a batch showed.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Calls compared (two per program).
+    pub calls: usize,
+    /// Calls njs could not report (its output line was cut).
+    pub unreported: usize,
+    /// Programs neither engine could load.
+    pub invalid: usize,
+    /// The disagreements.
+    pub findings: Vec<Finding>,
+}
+
+/// The two events every program runs on.
+pub fn events() -> [(&'static str, Value, Option<String>); 2] {
+    let mut spec =
+        RequestSpec::parse("GET https://www.example.com/docs/page.html?b=2&a=1&b=3").expect("a request line");
+    spec.headers.insert("accept".into(), "text/html".into());
+    spec.cookies.insert("session".into(), "abc".into());
+    let request = spec.event();
+    let mut response = request.event.clone();
+    response["context"]["eventType"] = json!("viewer-response");
+    response["response"] = json!({
+        "statusCode": 200,
+        "statusDescription": "OK",
+        "headers": { "content-type": { "value": "text/html" }, "x-origin": { "value": "yes" } },
+        "cookies": {}
+    });
+    [("viewer-request", request.event, request.raw_query.clone()), ("viewer-response", response, request.raw_query)]
+}
+
+fn kvs() -> Kvs {
+    KVS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The class of an error text: `TypeError` from `TypeError: …`.
+fn error_class(error: &str) -> String {
+    let name = error.split(':').next().unwrap_or(error).trim();
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        name.to_string()
+    } else {
+        error.to_string()
+    }
+}
+
+/// Runs one program on the local runtime, on both events.
+pub fn run_local(program: &Program) -> Vec<Seen> {
+    let options = runtime_js::Options { now_ms: NOW_MS, ..runtime_js::Options::default() };
+    let store = runtime_js::Store::from(kvs());
+    let code = program.code();
+    events()
+        .iter()
+        .map(|(_, event, raw)| {
+            let mut function = match runtime_js::Function::load(&code, options.clone()) {
+                Ok(function) => function,
+                Err(error) => return Seen { result: format!("load: {}", error.message()), logs: vec![], kvs_reads: 0 },
+            };
+            let call = function.call(event, raw.as_deref(), &store);
+            let result = match (&call.output, &call.error) {
+                (Some(output), _) => output.to_string(),
+                (None, Some(error)) => error_class(error),
+                (None, None) => "nothing".into(),
+            };
+            Seen { result, logs: call.logs, kvs_reads: call.kvs_reads }
+        })
+        .collect()
+}
+
+/// Fixes `Date` for njs at [`NOW_MS`].
+const NJS_CLOCK: &str = r#"
+;(function () {
+  var RealDate = Date, now = NOW;
+  function FixedDate(a, b, c, d, e, f, g) {
+    var n = arguments.length;
+    if (n === 0) return new RealDate(now);
+    if (n === 1) return new RealDate(a);
+    return new RealDate(RealDate.UTC(a, b, c === undefined ? 1 : c, d || 0, e || 0, f || 0, g || 0));
+  }
+  FixedDate.now = function () { return now; };
+  FixedDate.UTC = RealDate.UTC;
+  FixedDate.parse = RealDate.parse;
+  FixedDate.prototype = RealDate.prototype;
+  globalThis.Date = FixedDate;
+})();
+"#;
+
+/// Calls every handler on every event; one record line per call.
+const NJS_DRIVER: &str = r#"
+;(function () {
+  var events = EVENTS, handlers = HANDLERS, index = 0;
+  function next() {
+    if (index >= handlers.length * events.length) return;
+    var h = Math.floor(index / events.length), item = events[index % events.length], out;
+    index++;
+    var event = JSON.parse(JSON.stringify(item.event)), raw = item.raw;
+    globalThis.__hedge_state = { reads: 0, origin: null };
+    event.request.rawQueryString = function () { return raw === null ? undefined : raw; };
+    console.log("\u0001hedge start");
+    function done(record) {
+      record.reads = globalThis.__hedge_state.reads;
+      console.log("\u0001hedge " + JSON.stringify(record));
+      next();
+    }
+    try { out = handlers[h](event); } catch (e) { done({ error: String(e) }); return; }
+    Promise.resolve(out).then(function (v) { done({ value: v === undefined ? null : v }); },
+                              function (e) { done({ error: String(e) }); });
+  }
+  next();
+})();
+"#;
+
+/// Runs programs on njs, all in one process; `None` for a call njs could not report.
+pub fn run_njs(njs: &Njs, programs: &[Program]) -> Result<Vec<Option<Seen>>, EngineError> {
+    let events = events();
+    let mut main = String::from(HEADER);
+    main.push_str(&NJS_CLOCK.replace("NOW", &NOW_MS.to_string()));
+    for (index, program) in programs.iter().enumerate() {
+        main.push_str(&program.handler(&format!("handler{index}")));
+    }
+    let handlers: Vec<String> = (0..programs.len()).map(|i| format!("handler{i}")).collect();
+    let inputs: Vec<Value> = events.iter().map(|(_, event, raw)| json!({ "event": event, "raw": raw })).collect();
+    main.push_str(
+        &NJS_DRIVER
+            .replace("EVENTS", &serde_json::to_string(&inputs).expect("events serialize"))
+            .replace("HANDLERS", &format!("[{}]", handlers.join(", "))),
+    );
+    let data = serde_json::to_string(&kvs()).expect("kvs serializes");
+    let (stdout, stderr) = njs.run_module(&CLOUDFRONT_MODULE.replace("DATA", &data), &main)?;
+    let expected = programs.len() * events.len();
+    let mut seen: Vec<Option<Seen>> = Vec::with_capacity(expected);
+    let mut logs = Vec::new();
+    for line in stdout.lines() {
+        let Some(record) = line.strip_prefix("\u{1}hedge ") else {
+            logs.push(line.to_string());
+            continue;
+        };
+        if record == "start" {
+            logs.clear();
+            continue;
+        }
+        let event = &events[seen.len() % events.len()].1;
+        let parsed = serde_json::from_str::<Value>(record).ok();
+        seen.push(parsed.map(|record| {
+            let result = match (record.get("error"), record.get("value")) {
+                (Some(error), _) => error_class(error.as_str().unwrap_or("error")),
+                (None, Some(value)) => match crate::shape::output(event, value) {
+                    Ok(output) => output.to_string(),
+                    Err(error) => error_class(&error),
+                },
+                (None, None) => "nothing".into(),
+            };
+            Seen { result, logs: std::mem::take(&mut logs), kvs_reads: record["reads"].as_u64().unwrap_or(0) as u32 }
+        }));
+    }
+    if seen.len() < expected {
+        let reason = stderr.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
+        return Err(EngineError(format!("njs stopped after {} of {expected} calls: {reason}", seen.len())));
+    }
+    Ok(seen)
+}
+
+/// What differs between two outcomes after the known differences are normalised, if anything.
+fn difference(local: &Seen, njs: &Seen) -> Option<String> {
+    let (ours, theirs) = (normalise(&local.result), normalise(&njs.result));
+    if ours != theirs && !KNOWN_DIFFERENCES.iter().any(|k| (k.forgives)(&ours, &theirs)) {
+        let kind = |r: &str| if r.starts_with('{') { "output".to_string() } else { r.to_string() };
+        return Some(format!("result {} vs {}", kind(&local.result), kind(&njs.result)));
+    }
+    // njs's driver reads console lines from its standard output, where a line with a newline
+    // becomes two: the lines are compared as one text.
+    let logs = |s: &Seen| normalise(&s.logs.join("\n"));
+    if logs(local) != logs(njs) {
+        return Some("console lines".into());
+    }
+    (local.kvs_reads != njs.kvs_reads).then(|| "KVS reads".into())
+}
+
+/// Runs programs on both engines and compares them; findings are minimised.
+pub fn compare(njs: &Njs, programs: &[Program]) -> Result<Report, EngineError> {
+    let theirs = match run_njs(njs, programs) {
+        Ok(theirs) => theirs,
+        // One program that njs cannot load stops the batch: find it by running them alone.
+        Err(error) if programs.len() > 1 => {
+            let mut report = Report::default();
+            for program in programs {
+                let single =
+                    compare(njs, std::slice::from_ref(program)).map_err(|e| EngineError(format!("{error}; {e}")))?;
+                report.calls += single.calls;
+                report.unreported += single.unreported;
+                report.invalid += single.invalid;
+                report.findings.extend(single.findings);
+            }
+            return Ok(report);
+        }
+        // A program neither engine can load is the generator's mistake, not a disagreement.
+        Err(_) if run_local(&programs[0])[0].result.starts_with("load:") => {
+            return Ok(Report { invalid: 1, ..Report::default() });
+        }
+        Err(error) => {
+            let finding = Finding {
+                event_type: "load",
+                class: format!("njs cannot run: {}", error.0.chars().take(120).collect::<String>()),
+                program: programs[0].clone(),
+                local: run_local(&programs[0]).remove(0),
+                njs: Seen { result: error.0, logs: vec![], kvs_reads: 0 },
+            };
+            return Ok(Report { findings: vec![finding], ..Report::default() });
+        }
+    };
+    let events = events();
+    let mut report = Report::default();
+    for (index, program) in programs.iter().enumerate() {
+        let ours = run_local(program);
+        for (which, local) in ours.iter().enumerate() {
+            let Some(njs_seen) = &theirs[index * events.len() + which] else {
+                report.unreported += 1;
+                continue;
+            };
+            report.calls += 1;
+            if let Some(what) = difference(local, njs_seen) {
+                let program = minimise(njs, program, which, &what);
+                let ours = run_local(&program).swap_remove(which);
+                let njs_now = run_njs(njs, std::slice::from_ref(&program))
+                    .ok()
+                    .and_then(|mut s| s.swap_remove(which))
+                    .unwrap_or_else(|| njs_seen.clone());
+                report.findings.push(Finding {
+                    event_type: events[which].0,
+                    class: format!("{what} [{}]", builtins(&program)),
+                    program,
+                    local: ours,
+                    njs: njs_now,
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Removes lines while the same difference remains.
+fn minimise(njs: &Njs, program: &Program, which: usize, what: &str) -> Program {
+    let still = |candidate: &Program| -> bool {
+        let local = run_local(candidate).swap_remove(which);
+        if local.result.starts_with("load:") {
+            return false;
+        }
+        match run_njs(njs, std::slice::from_ref(candidate)) {
+            Ok(mut seen) => seen.swap_remove(which).is_some_and(|n| difference(&local, &n).as_deref() == Some(what)),
+            Err(_) => false,
+        }
+    };
+    let mut current = program.clone();
+    let mut index = 0;
+    while index + 1 < current.lines.len() {
+        let line = &current.lines[index];
+        let balanced = line.matches('{').count() == line.matches('}').count() && !line.trim_start().starts_with('}');
+        if balanced {
+            let mut candidate = current.clone();
+            candidate.lines.remove(index);
+            if still(&candidate) {
+                current = candidate;
+                continue;
+            }
+        }
+        index += 1;
+    }
+    current
+}
+
+/// The built-ins a program calls, for grouping findings into classes.
+fn builtins(program: &Program) -> String {
+    const NAMES: &[&str] = &[
+        "substr",
+        "slice",
+        "substring",
+        "replace",
+        "split",
+        "toFixed",
+        "stringify",
+        "parse",
+        "escape",
+        "unescape",
+        "encodeURIComponent",
+        "decodeURIComponent",
+        "createHash",
+        "createHmac",
+        "Buffer.from",
+        "btoa",
+        "atob",
+        "toISOString",
+        "padStart",
+        "trim",
+        "charAt",
+        "repeat",
+        "match",
+        "exec",
+        "test",
+        "sort",
+        "reverse",
+        "keys",
+        "values",
+        "assign",
+        "toUpperCase",
+        "toLowerCase",
+        "indexOf",
+        "parseInt",
+        "Number(",
+        "charCodeAt",
+        "Date.UTC",
+        "Math.",
+        "byteLength",
+        "kvs.get",
+        "kvs.exists",
+        "console.log",
+        "throw",
+        "typeof",
+        "join",
+        "map",
+        "filter",
+        "concat",
+        "includes",
+        "startsWith",
+        "isNaN",
+    ];
+    let text = program.lines.join("\n");
+    let found: Vec<&str> = NAMES.iter().copied().filter(|n| text.contains(n)).collect();
+    found.join(",")
+}

@@ -1,0 +1,74 @@
+//! The differential fuzzer in CI: generated programs (seeds `0..PROGRAMS`) run as
+//! viewer-request and viewer-response functions on the local runtime and on njs, many programs
+//! to one njs process; any difference outside the runtime's documented ones fails the test
+//! with the minimised program. `HEDGEC_FUZZ_PROGRAMS` and `HEDGEC_FUZZ_SEED` run more, or
+//! others (a long run: `HEDGEC_FUZZ_PROGRAMS=100000 cargo test --release -p conformance --test
+//! differential`).
+
+use cases::differential::{self, KNOWN_DIFFERENCES};
+use cases::generate::{Program, Seeded};
+
+/// In debug builds each program costs about 0.1 s on the local runtime (two fresh contexts):
+/// 300 keep the test near half a minute; release runs take `HEDGEC_FUZZ_PROGRAMS`.
+const PROGRAMS: u64 = 300;
+const BATCH: usize = 250;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[test]
+fn generated_programs_agree_with_njs() {
+    let njs = cases::njs::Njs::default();
+    if !njs.available() {
+        eprintln!("njs is not installed: the differential fuzzer does not run");
+        return;
+    }
+    let first = env_number("HEDGEC_FUZZ_SEED", 0);
+    let count = env_number("HEDGEC_FUZZ_PROGRAMS", PROGRAMS);
+    let programs: Vec<Program> = (first..first + count).map(|seed| Program::generate(&mut Seeded::new(seed))).collect();
+    let mut calls = 0;
+    let mut unreported = 0;
+    let mut invalid = 0;
+    let mut findings = Vec::new();
+    for batch in programs.chunks(BATCH) {
+        let report = differential::compare(&njs, batch).expect("njs runs");
+        calls += report.calls;
+        unreported += report.unreported;
+        invalid += report.invalid;
+        findings.extend(report.findings);
+    }
+    let mut classes: Vec<&str> = findings.iter().map(|f| f.class.as_str()).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    println!(
+        "{count} programs from seed {first}: {calls} calls compared, {unreported} that njs could not report, {invalid} programs neither engine loads, {} disagreements in {} classes",
+        findings.len(),
+        classes.len()
+    );
+    if !findings.is_empty() {
+        let mut shown = Vec::new();
+        for class in &classes {
+            let first = findings.iter().find(|f| f.class == *class).expect("a finding of the class");
+            shown.push(first.to_string());
+        }
+        panic!("{} disagreements; one program per class:\n\n{}", findings.len(), shown.join("\n\n"));
+    }
+    // Two calls a program: a batch that njs could not load counts none.
+    assert_eq!(calls + unreported + 2 * invalid, 2 * count as usize, "not every call was compared");
+    assert!(invalid * 100 <= count as usize, "{invalid} of {count} generated programs do not load");
+    assert!(unreported * 100 <= calls, "njs could not report {unreported} of {} calls", calls + unreported);
+}
+
+/// Each known difference names a line of the runtime's "Known differences".
+#[test]
+fn known_differences_point_at_the_runtime_docs() {
+    let lib = include_str!("../../runtime-js/src/lib.rs");
+    let start = lib.lines().position(|l| l.contains("# Known differences")).expect("the section exists");
+    for known in KNOWN_DIFFERENCES {
+        let line: usize =
+            known.documented_at.strip_prefix("lib.rs:").and_then(|n| n.parse().ok()).expect("lib.rs:LINE");
+        let text = lib.lines().nth(line - 1).unwrap_or_default();
+        assert!(line > start && text.starts_with("//! "), "{}: lib.rs:{line} is not in Known differences", known.what);
+    }
+}
