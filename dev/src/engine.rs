@@ -103,8 +103,9 @@ impl Engine {
                         let _ = reply.send(outcome);
                     }
                     Job::Reload => {
-                        // Edits come in bursts (write, rename, chmod): take them as one.
-                        while let Ok(Job::Reload) = receiver.try_recv() {}
+                        // Edits come in bursts (truncate, write, rename): let the burst end
+                        // before reading, so the compile sees the file as saved.
+                        std::thread::sleep(std::time::Duration::from_millis(30));
                         site = Loaded::load(&source, kvs.as_deref());
                         match &site {
                             Ok(_) => report("recompiled: serving the new version"),
