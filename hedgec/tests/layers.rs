@@ -12,7 +12,8 @@ use serde_json::Value;
 const LAYERS: &[&[&str]] = &[
     &["platform", "syntax-gate"],
     &["rules-dsl", "runtime-js"],
-    &["compiler", "cases", "importers", "deploy", "dev"],
+    &["compiler", "cases", "importers", "deploy"],
+    &["dev"],
     &["hedgec", "deploy-fake"],
     &["conformance", "benches"],
 ];
