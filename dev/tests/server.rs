@@ -88,13 +88,10 @@ async fn upstream(headers: Arc<Mutex<BTreeMap<String, String>>>) -> SocketAddr {
                 }
                 let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
                 let line = request.lines().next().unwrap_or("").to_string();
-                let edge = request
-                    .lines()
-                    .find_map(|l| l.strip_prefix("x-edge: "))
-                    .unwrap_or("none")
-                    .to_string();
+                let edge = request.lines().find_map(|l| l.strip_prefix("x-edge: ")).unwrap_or("none").to_string();
                 let body = format!("upstream saw {line} x-edge={edge}");
-                let mut response = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+                let mut response =
+                    format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
                 for (name, value) in headers.lock().unwrap().iter() {
                     response.push_str(&format!("{name}: {value}\r\n"));
                 }

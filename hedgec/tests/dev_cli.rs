@@ -103,7 +103,8 @@ fn chromium_follows_a_redirect_chain() {
     )
     .unwrap();
     let rules = dir.path().join("site.hedge");
-    std::fs::write(&rules, "redirect /start /middle 302\nredirect /middle /end/ 301\nheader /end/* x-hedge \"seen\"\n").unwrap();
+    std::fs::write(&rules, "redirect /start /middle 302\nredirect /middle /end/ 301\nheader /end/* x-hedge \"seen\"\n")
+        .unwrap();
     let (child, addr) = start(&[rules.to_str().unwrap(), "--dir", public.to_str().unwrap()]);
     let profile = dir.path().join("profile");
     let base = [

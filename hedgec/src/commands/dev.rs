@@ -78,7 +78,10 @@ pub fn run(args: &DevArgs) -> anyhow::Result<Status> {
                 return Ok(Status::Error);
             }
         };
-        ui::note(&format!("hedgec dev: serving http://{}/ (recent requests at /_hedgec/); Ctrl-C stops", server.addr()));
+        ui::note(&format!(
+            "hedgec dev: serving http://{}/ (recent requests at /_hedgec/); Ctrl-C stops",
+            server.addr()
+        ));
         tokio::signal::ctrl_c().await?;
         server.stop().await;
         ui::note("hedgec dev: stopped");
