@@ -230,14 +230,14 @@ fn fields(headers: &Value) -> Vec<(String, String)> {
 }
 
 /// Which origin the request goes to: the one a function selected, or the default.
-fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, String), Response<Body>> {
+fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, String), Box<Response<Body>>> {
     let Some(change) = &result.outcome.origin else {
         return match &state.default_origin {
             Some(origin) => Ok((origin.clone(), "origin".into())),
-            None => Err(bad_gateway(
+            None => Err(Box::new(bad_gateway(
                 "No origin",
                 "The request reached the origin, but none is set: start hedgec dev with --dir SITE or --origin URL.",
-            )),
+            ))),
         };
     };
     let method = change["method"].as_str().unwrap_or("");
@@ -247,13 +247,13 @@ fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, Strin
     };
     match state.named_origins.get(&id) {
         Some(url) => Ok((Origin::Http(url.clone()), format!("origin {id}"))),
-        None => Err(bad_gateway(
+        None => Err(Box::new(bad_gateway(
             "502 Unmapped origin",
             &format!(
                 "The function sent this request to the origin {id:?} ({method}), which is not mapped: \
                  start hedgec dev with --origin {id}=http://HOST:PORT."
             ),
-        )),
+        ))),
     }
 }
 
@@ -264,7 +264,7 @@ fn bad_gateway(title: &str, sentence: &str) -> Response<Body> {
 async fn to_origin(state: &State, result: &RequestResult, forwarded: Value, request: Request<Incoming>) -> Answer {
     let (origin, answered_by) = match choose_origin(state, result) {
         Ok(chosen) => chosen,
-        Err(response) => return Answer::from(response, "unmapped origin"),
+        Err(response) => return Answer::from(*response, "unmapped origin"),
     };
     let uri = forwarded["uri"].as_str().unwrap_or("/").to_string();
     let query = cases::event::query_string(&forwarded["querystring"]);
