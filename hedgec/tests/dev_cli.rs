@@ -21,7 +21,7 @@ fn start(args: &[&str]) -> (Child, String) {
     for _ in 0..50 {
         line.clear();
         if stderr.read_line(&mut line).unwrap() == 0 {
-            panic!("hedgec dev exited before listening");
+            break;
         }
         if let Some(rest) = line.split("http://").nth(1) {
             let addr = rest.split('/').next().unwrap().to_string();
@@ -30,7 +30,9 @@ fn start(args: &[&str]) -> (Child, String) {
             return (child, addr);
         }
     }
-    panic!("no address printed");
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("hedgec dev printed no address ({status:?}); last line: {line}");
 }
 
 fn get(addr: &str, target: &str, host: &str) -> String {
