@@ -79,6 +79,19 @@ pub enum Command {
     #[command(display_name = "hedgec")]
     Explain(commands::explain::ExplainArgs),
 
+    /// Serve the site locally with its functions running on every request: a local CloudFront.
+    ///
+    /// Each request runs through the viewer-request function on the local runtime; a response
+    /// it generates goes straight back; otherwise the request goes to the origin (a directory
+    /// with --dir, or an HTTP server with --origin URL; origins chosen by `prefix-strip …
+    /// origin=ID` are mapped with --origin ID=URL) and the answer goes through the
+    /// viewer-response function. The rules file is watched and recompiled on every save; a
+    /// compile error is shown on every page until it is fixed. One log line per request; the
+    /// last requests, with the explain view, are at /_hedgec/. Ctrl-C stops it.
+    ///
+    /// Example: hedgec dev site.hedge --dir public --origin api-origin=http://127.0.0.1:3000
+    Dev(commands::dev::DevArgs),
+
     /// Translate other tools' rule files (Netlify, Cloudflare Pages, CSV) into hedge rules.
     ///
     /// Every rule that cannot be expressed is reported with its file and line (and listed at the

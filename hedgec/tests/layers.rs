@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["platform", "diagnostics", "syntax-gate"],
     &["kvs-layout", "rules-dsl", "runtime-js"],
     &["compiler", "cases", "importers"],
-    &["deploy", "deploy-fake"],
+    &["deploy", "deploy-fake", "dev"],
     &["hedgec"],
     &["conformance", "benches"],
 ];

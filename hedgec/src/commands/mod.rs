@@ -3,6 +3,7 @@
 pub mod check;
 pub mod compile;
 pub mod deploy;
+pub mod dev;
 pub mod explain;
 pub mod import;
 pub mod run;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Deploy(args) => deploy::run(&args),
+        Command::Dev(args) => dev::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Run(args) => run::run(&args),
