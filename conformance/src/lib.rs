@@ -198,8 +198,13 @@ fn call_disagreements(which: &str, njs: Option<&cases::Outcome>, boa: Option<&ca
 /// requests compared and one line per disagreement.
 pub fn compare_engines_on_rules_file(path: &Path) -> Result<(usize, Vec<String>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| format!("{}:{e}", path.display()))?;
+    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
+        rules_dsl::diagnostics::render(
+            &[e],
+            &rules_dsl::SourceFile::new(path.display().to_string(), text.as_str()),
+            false,
+        )
+    })?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
     let compiled = compile(rules, &path.display().to_string())?;
     let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();

@@ -191,7 +191,17 @@ impl Loaded {
         let store = match kvs {
             Some(path) => {
                 let text = read(path)?;
-                runtime_js::input::kvs(&text).map_err(|e| LoadError::plain(format!("{}:{e}", path.display())))?
+                runtime_js::input::kvs(&text).map_err(|diagnostic| {
+                    let source = SourceFile::new(path.display().to_string(), text.as_str());
+                    LoadError {
+                        terminal: rules_dsl::diagnostics::render(
+                            std::slice::from_ref(&diagnostic),
+                            &source,
+                            crate::log::color(),
+                        ),
+                        page: rules_dsl::diagnostics::render(std::slice::from_ref(&diagnostic), &source, false),
+                    }
+                })?
             }
             None => Store::from(cases::Kvs::new()),
         };
