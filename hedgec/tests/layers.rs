@@ -11,7 +11,7 @@ use serde_json::Value;
 /// The layers, lowest first. A crate may depend on crates of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["platform", "syntax-gate"],
-    &["rules-dsl", "runtime-js"],
+    &["rules-dsl", "runtime-js", "export"],
     &["compiler", "cases", "importers", "deploy"],
     &["hedgec", "deploy-fake"],
     &["conformance", "benches"],

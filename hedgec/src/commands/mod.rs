@@ -4,6 +4,7 @@ pub mod check;
 pub mod compile;
 pub mod deploy;
 pub mod explain;
+pub mod export;
 pub mod import;
 pub mod run;
 pub mod site;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Compile(args) => compile::run(&args),
         Command::Deploy(args) => deploy::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
