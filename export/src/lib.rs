@@ -195,3 +195,49 @@ fn check_name(name: &str, max: usize, what: &str) -> Result<(), Error> {
         Err(Error(format!("the {what} name {name:?} is not 1 to {max} letters, digits, hyphens and underscores")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(code: &str, entries: usize) -> Site {
+        let entries: Vec<(String, String)> = (0..entries).map(|i| (format!("k{i:05}"), "v".repeat(100))).collect();
+        let import_file = format!("{{\"data\":[{}]}}\n", entries.len());
+        Site {
+            source: "site.hedge".into(),
+            request: Function { name: "site-request".into(), code: code.into(), reads_store: true },
+            response: None,
+            entries,
+            import_file,
+            store_name: "site-data".into(),
+        }
+    }
+
+    #[test]
+    fn every_limit_is_an_error_before_anything_is_rendered() {
+        let limits = Limits::default();
+        let big = site(&"x".repeat(platform::MAX_FUNCTION_BYTES + 1), 1);
+        assert!(export(&big, Target::Terraform, &limits).unwrap_err().0.contains("over CloudFront's limit of 10240"));
+        let small = site("function handler(e) { return e.request; }", 100);
+        let tight = Limits { store_bytes: 1000, ..limits };
+        assert!(export(&small, Target::Cdk, &tight).unwrap_err().0.contains("for a store"));
+        let tiny_template = Limits { template_bytes: 100, ..limits };
+        let error = export(&small, Target::CloudFormation, &tiny_template).unwrap_err();
+        assert!(error.0.contains("over CloudFormation's limit of 100 bytes"), "{error}");
+        let mut long_name = small.clone();
+        long_name.store_name = "s".repeat(MAX_STORE_PREFIX + 1);
+        assert!(export(&long_name, Target::Terraform, &limits).is_err());
+    }
+
+    #[test]
+    fn the_store_follows_the_data_and_exists_only_with_data() {
+        let with = export(&site("c", 2), Target::CloudFormation, &Limits::default()).unwrap();
+        assert_eq!(with.len(), 2, "the template and its import file");
+        assert_eq!(with[1].name, import_file_name(&data_hash(&site("c", 2).import_file)));
+        let without = export(&site("c", 0), Target::CloudFormation, &Limits::default()).unwrap();
+        assert_eq!(without.len(), 1);
+        assert!(!without[0].contents.contains("KeyValueStore\""));
+        assert_ne!(data_hash("{\"data\":[]}\n"), data_hash("{\"data\":[1]}\n"));
+        assert_eq!(data_hash("x").len(), HASH_DIGITS);
+    }
+}
