@@ -69,8 +69,12 @@ fn emit_minify_gate(bencher: Bencher<'_, '_>) {
     let rules = analyzed(&benches::netlify_45000_redirects());
     let plan = compiler::plan::plan(&rules, &Default::default());
     bencher.bench(|| {
-        let source =
-            compiler::emit::request_function(&rules, &plan, Some(compiler::emit::Store { buckets: 2251 }), false);
+        let source = compiler::emit::request_function(
+            &rules,
+            &plan,
+            Some(&compiler::emit::Store { namespace: "r___".into(), buckets: 2251 }),
+            false,
+        );
         let code = compiler::minify::minify(&source, false).unwrap();
         black_box(syntax_gate::check(&code))
     });
@@ -85,17 +89,13 @@ fn compile(bencher: Bencher<'_, '_>) {
 #[divan::bench(sample_count = 10)]
 fn end_to_end(bencher: Bencher<'_, '_>) {
     let text = benches::netlify_45000_redirects();
-    bencher.bench(|| {
-        let rules = analyzed(black_box(&text));
-        black_box(compiler::compile(&rules, &compiler::CompileOptions::default()).unwrap())
-    });
+    let options = compiler::CompileOptions::default();
+    bencher.bench(|| black_box(compiler::build("site.hedge", black_box(text.as_bytes()), &options).unwrap()));
 }
 
 #[divan::bench(sample_count = 20)]
 fn example_site_end_to_end(bencher: Bencher<'_, '_>) {
     let text = benches::example_site();
-    bencher.bench(|| {
-        let rules = analyzed(black_box(&text));
-        black_box(compiler::compile(&rules, &compiler::CompileOptions::default()).unwrap())
-    });
+    let options = compiler::CompileOptions::default();
+    bencher.bench(|| black_box(compiler::build("site.hedge", black_box(text.as_bytes()), &options).unwrap()));
 }

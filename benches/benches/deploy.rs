@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use deploy::site::{FunctionSpec, Site};
+use deploy::site::{FunctionNames, Site};
 use deploy_fake::FakeAws;
 use divan::{Bencher, black_box};
 
@@ -31,17 +31,8 @@ fn site(changed: &[usize]) -> Site {
     let analysis = rules_dsl::analyze(&rules_dsl::SourceFile::new("site.hedge", &text));
     assert!(!analysis.has_errors());
     let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).expect("compiles");
-    Site {
-        functions: vec![FunctionSpec {
-            name: "site-request".into(),
-            code: output.request,
-            comment: "hedgec viewer-request".into(),
-            side: 'r',
-            namespace: output.request_store.map(|s| s.namespace),
-        }],
-        entries: output.kvs.into_iter().map(|e| (e.key, e.value)).collect(),
-        store_id: None,
-    }
+    let names = FunctionNames { request: "site-request".into(), response: None };
+    Site::from_compiled(&output, &names, analysis.rules.settings.kvs_id.clone()).expect("a site")
 }
 
 fn options() -> deploy::Options {

@@ -27,10 +27,9 @@ fn main() {
 
 /// The example site, compiled: the viewer-request function and its KVS.
 fn compiled_site() -> (String, BTreeMap<String, String>) {
-    let source = rules_dsl::SourceFile::new("site.hedge", benches::example_site());
-    let analysis = rules_dsl::analyze(&source);
-    assert!(!analysis.has_errors());
-    let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).expect("compiles");
+    let text = benches::example_site();
+    let build = compiler::build("site.hedge", text.as_bytes(), &compiler::CompileOptions::default()).expect("compiles");
+    let output = build.into_result().expect("no errors").output;
     let kvs = output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
     (output.request, kvs)
 }

@@ -17,10 +17,16 @@
 //! `cookies`, `country` and `viewer_ip`) or as a whole viewer-request event (`event`, inline,
 //! or `event_file`, a JSON file relative to the case file). `origin` sets the simulated origin
 //! response. `expect` is an [`Expect`].
+//!
+//! A mistake is a [`Diagnostic`] on the case file: `E101` (not TOML), `E102` (a field that does
+//! not exist or has the wrong type), `E103` (a case that cannot be run), `E104`/`E105` (an event
+//! that is not JSON, or not a viewer-request event).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
+
+use diagnostics::source::Span;
+use diagnostics::{Code, Diagnostic};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -51,24 +57,6 @@ pub struct CaseFile {
     pub rules: Option<String>,
     /// The cases, in order.
     pub cases: Vec<Case>,
-}
-
-/// Why a case file could not be used, with the position when there is one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CaseFileError {
-    /// What is wrong.
-    pub message: String,
-    /// 1-based line and column, when known.
-    pub position: Option<(u32, u32)>,
-}
-
-impl fmt::Display for CaseFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some((line, col)) => write!(f, "{line}:{col}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -110,55 +98,78 @@ fn ok() -> u16 {
     200
 }
 
-fn position(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col = before.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
-    (line, col)
+const CASE_HELP: &str = "a case is a [[case]] table with one of `request = \"GET /path\"`, `event = {…}` \
+    or `event_file = \"event.json\"`, and an `expect` table";
+
+/// The span of a toml error, clamped to the text.
+fn toml_span(text: &str, error: &toml::de::Error) -> Span {
+    let range = error.span().unwrap_or(0..0);
+    let start = range.start.min(text.len());
+    Span::new(start, range.end.clamp(start, text.len()))
 }
 
 /// Parses a case file's text; `base` is the directory `event_file` paths are relative to.
-pub fn parse(text: &str, base: &Path) -> Result<CaseFile, CaseFileError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| CaseFileError {
-        message: e.message().trim_end().to_string(),
-        position: e.span().map(|s| position(text, s.start)),
+pub fn parse(text: &str, base: &Path) -> Result<CaseFile, Diagnostic> {
+    // Syntax first, so that a TOML mistake and a field mistake get their own codes.
+    if let Err(error) = text.parse::<toml::Table>() {
+        return Err(Diagnostic::new(Code::CaseFileSyntax, toml_span(text, &error), error.message().trim_end())
+            .with_label("not valid TOML")
+            .with_help("strings need double quotes; tables are written [[case]] or { key = value }"));
+    }
+    let raw: RawFile = toml::from_str(text).map_err(|error| {
+        Diagnostic::new(Code::CaseFileField, toml_span(text, &error), error.message().trim_end())
+            .with_label("here")
+            .with_help(CASE_HELP)
     })?;
     let mut cases = Vec::new();
     for spanned in raw.cases {
         let span = spanned.span();
-        let (line, col) = position(text, span.start);
-        let at = |offset: usize, message: String| CaseFileError { message, position: Some(position(text, offset)) };
+        let line = text[..span.start.min(text.len())].matches('\n').count() as u32 + 1;
+        let at = |code: Code, range: std::ops::Range<usize>, message: String| {
+            Diagnostic::new(code, Span::new(range.start, range.end), message).with_label("here")
+        };
         let raw = spanned.into_inner();
         let sources = usize::from(raw.request.is_some())
             + usize::from(raw.event.is_some())
             + usize::from(raw.event_file.is_some());
         if sources != 1 {
-            return Err(CaseFileError {
-                message: "a case needs exactly one of `request`, `event` and `event_file`".into(),
-                position: Some((line, col)),
-            });
+            let header = span.start..span.start + text[span.start..].find('\n').unwrap_or(0);
+            return Err(at(
+                Code::BadCase,
+                header,
+                "a case needs exactly one of `request`, `event` and `event_file`".into(),
+            )
+            .with_help(CASE_HELP));
         }
         let (invocation, default_name) = if let Some(request) = &raw.request {
-            let mut spec = RequestSpec::parse(request.get_ref()).map_err(|m| at(request.span().start, m))?;
+            let mut spec = RequestSpec::parse(request.get_ref()).map_err(|m| {
+                at(Code::BadCase, request.span(), m).with_help("write `METHOD URL`, e.g. GET https://example.com/a?b=1")
+            })?;
             spec.headers = raw.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
             spec.cookies = raw.cookies.clone();
             spec.country = raw.country.clone();
             spec.viewer_ip = raw.viewer_ip.clone();
             (spec.event(), request.get_ref().clone())
         } else {
-            let (event, offset, name) = if let Some(event) = &raw.event {
-                (event.get_ref().clone(), event.span().start, "event".to_string())
+            let (event, range, name) = if let Some(event) = &raw.event {
+                (event.get_ref().clone(), event.span(), "event".to_string())
             } else {
                 let file = raw.event_file.as_ref().expect("counted");
                 let path = base.join(file.get_ref());
-                let json = std::fs::read_to_string(&path)
-                    .map_err(|e| at(file.span().start, format!("cannot read {}: {e}", path.display())))?;
-                let event = serde_json::from_str(&json)
-                    .map_err(|e| at(file.span().start, format!("{} is not valid JSON: {e}", path.display())))?;
-                (event, file.span().start, file.get_ref().clone())
+                let json = std::fs::read_to_string(&path).map_err(|e| {
+                    at(Code::BadCase, file.span(), format!("cannot read {}: {e}", path.display()))
+                        .with_help("`event_file` is a path relative to the case file")
+                })?;
+                let event = serde_json::from_str(&json).map_err(|e| {
+                    at(Code::EventSyntax, file.span(), format!("{} is not valid JSON: {e}", path.display()))
+                        .with_help("the file holds one viewer-request event, like AWS's example events")
+                })?;
+                (event, file.span(), file.get_ref().clone())
             };
-            check_event(&event).map_err(|m| at(offset, m))?;
+            check_event(&event).map_err(|m| {
+                at(Code::BadEvent, range, m)
+                    .with_help("a case's event is a viewer-request event, like AWS's example events")
+            })?;
             (Invocation::from_event(event), name)
         };
         let origin = raw
@@ -194,9 +205,16 @@ mod tests {
         assert_eq!(file.cases.len(), 2);
         assert_eq!(file.cases[0].expect.status, Some(301));
         assert_eq!(file.cases[1].name, "x");
-        let error = parse("[[case]]\nrequest = \"GET /a\"\nexpect = { stauts = 1 }\n", Path::new(".")).unwrap_err();
-        assert_eq!(error.position.map(|p| p.0), Some(3), "{error}");
-        let error = parse("[[case]]\nrequest = \"FETCH\"\n", Path::new(".")).unwrap_err();
-        assert_eq!(error.position.map(|p| p.0), Some(2), "{error}");
+        let line = |text: &str, error: &Diagnostic| {
+            diagnostics::SourceFile::new("c.toml", text).line_col(error.span.start).line
+        };
+        let text = "[[case]]\nrequest = \"GET /a\"\nexpect = { stauts = 1 }\n";
+        let error = parse(text, Path::new(".")).unwrap_err();
+        assert_eq!((error.code, line(text, &error)), (Code::CaseFileField, 3), "{error:?}");
+        let text = "[[case]]\nrequest = \"FETCH\"\n";
+        let error = parse(text, Path::new(".")).unwrap_err();
+        assert_eq!((error.code, line(text, &error)), (Code::BadCase, 2), "{error:?}");
+        let text = "[[case]\nrequest = \"GET /\"\n";
+        assert_eq!(parse(text, Path::new(".")).unwrap_err().code, Code::CaseFileSyntax);
     }
 }

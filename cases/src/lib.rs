@@ -18,7 +18,7 @@ pub mod expect;
 pub mod njs;
 pub mod simulate;
 
-pub use casefile::{Case, CaseFile, CaseFileError};
+pub use casefile::{Case, CaseFile};
 pub use engine::{Engine, EngineError, Kvs, Outcome};
 pub use event::{Invocation, RequestSpec};
 pub use expect::{Expect, Mismatch};

@@ -154,13 +154,13 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
     // missed) the group of the first segment.
     let answered_before_kvs = explanation.matched.is_some_and(|o| output.code_before_kvs.contains(&o));
     if let (Some(store), false) = (&output.request_store, answered_before_kvs) {
-        explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::fnv1a(&key) % store.buckets));
+        explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::bucket_of(&key, store.buckets)));
         let exact_hit = kvs::lookup(&output.kvs, &store.namespace, store.buckets, &key).is_some()
             || kvs::lookup(&output.kvs, &store.namespace, store.buckets, &kvs::host_key(&request.host, &key)).is_some();
         let first = key.strip_prefix('/').and_then(|rest| rest.split('/').next()).filter(|s| !s.is_empty());
         if let (false, true, Some(first)) = (exact_hit, output.report.rules.routes_spilled > 0, first) {
             let group = format!("/{first}/*");
-            explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::fnv1a(&group) % store.buckets));
+            explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::bucket_of(&group, store.buckets)));
         }
     }
 
@@ -195,7 +195,7 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             .map(|r| r.origin)
             .collect();
         if let (Some(store), true) = (&output.response_store, request.origin_status.unwrap_or(200) < 400) {
-            explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::fnv1a(&key) % store.buckets));
+            explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::bucket_of(&key, store.buckets)));
         }
     }
     explanation

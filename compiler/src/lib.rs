@@ -1,7 +1,9 @@
 //! The back end of hedgec: compiles the IR of a rules file into `cloudfront-js-2.0` functions
 //! and KeyValueStore data.
 //!
-//! [`compile`] runs the stages in order:
+//! [`build`] is the driver every caller uses: bytes of a rules file in, the compiled site and
+//! every diagnostic (front end and back end) out. [`compile`] runs the back end's stages in
+//! order:
 //!
 //! 1. [`plan`]: decide which rules live in the KVS and which in code;
 //! 2. [`kvs`]: encode KVS lines and pack them into buckets;
@@ -14,6 +16,7 @@
 //! The compiler does no IO: it takes [`rules_dsl::ir::Rules`] and returns text. Equal inputs
 //! give byte-identical outputs.
 
+pub mod build;
 pub mod emit;
 pub mod explain;
 pub mod kvs;
@@ -27,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rules_dsl::ir::{Action, HeaderOp, Route, Rules, Settings};
 use rules_dsl::{Code, Diagnostic};
 
+pub use build::{Build, Compiled, build};
 pub use report::Report;
 
 pub use platform::MAX_FUNCTION_BYTES;
@@ -119,11 +123,15 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
             .iter()
             .map(|(key, route)| (key.clone(), route_value(&route.action).encode(kvs::path_part(key))))
             .collect();
+        // Spilled groups are read by the code as rules: the namespace follows them.
+        let mut spilled = String::new();
         for (group, routes) in &plan.spilled {
-            route_lines.insert(group.clone(), group_value(routes, settings));
+            let value = group_value(routes, settings);
+            spilled.push_str(&format!("{group} {value}\n"));
+            route_lines.insert(group.clone(), value);
         }
         oversized = Vec::new();
-        let request = build_side('r', &route_lines, options, &mut oversized, |store| {
+        let request = build_side(kvs::Side::Request, &route_lines, &spilled, options, &mut oversized, |store| {
             emit::request_function(rules, &plan, store, with_response)
         })?;
         let excess = request.code.len().saturating_sub(options.max_function_bytes);
@@ -161,7 +169,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     let header_lines: BTreeMap<String, String> =
         plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
     let response = if with_response {
-        Some(build_side('h', &header_lines, options, &mut oversized, |store| {
+        Some(build_side(kvs::Side::Response, &header_lines, "", options, &mut oversized, |store| {
             emit::response_function(rules, &plan, store)
         })?)
     } else {
@@ -262,21 +270,23 @@ struct Side {
     buckets: Option<kvs::Buckets>,
 }
 
-/// Packs one side's lines, writes its function, minifies and gates it, and names its
-/// namespace after the code.
+/// Packs one side's lines into buckets under the namespace of their layout, writes the side's
+/// function, minifies and gates it.
 fn build_side(
-    side: char,
+    side: kvs::Side,
     lines: &BTreeMap<String, String>,
+    spilled: &str,
     options: &CompileOptions,
     oversized: &mut Vec<kvs::Oversized>,
-    write: impl Fn(Option<emit::Store>) -> String,
+    write: impl Fn(Option<&emit::Store>) -> String,
 ) -> Result<Side, InternalError> {
-    // Pack under a stand-in namespace of the final length, so that sizes are exact.
-    let stand_in = format!("{side}___");
-    let mut buckets = None;
+    // Pack under a stand-in namespace of the final length, so that sizes are exact; the
+    // namespace depends on the bucket count that packing decides.
+    let stand_in = format!("{}___", side.letter());
+    let mut packed = None;
     if !lines.is_empty() {
         match kvs::pack(&stand_in, lines) {
-            Ok(packed) => buckets = Some(packed),
+            Ok(buckets) => packed = Some(buckets),
             Err(too_large) => {
                 let fitting: BTreeMap<String, String> = lines
                     .iter()
@@ -285,36 +295,28 @@ fn build_side(
                     .collect();
                 oversized.extend(too_large);
                 if !fitting.is_empty() {
-                    buckets = kvs::pack(&stand_in, &fitting).ok();
+                    packed = kvs::pack(&stand_in, &fitting).ok();
                 }
             }
         }
     }
-    let source = write(buckets.as_ref().map(|b| emit::Store { buckets: b.count }));
-    let minified = minify::minify(&source, options.pretty).map_err(InternalError)?;
-    let namespace = format!("{side}{:0>3}", kvs::base36(u64::from(kvs::content_hash(&minified)) % (36 * 36 * 36)));
-    let placeholder = emit::js::string(emit::NAMESPACE_PLACEHOLDER);
-    let code = if buckets.is_some() {
-        if !minified.contains(&placeholder) {
-            return Err(InternalError("the KVS namespace placeholder was lost in minification".into()));
-        }
-        minified.replace(&placeholder, &emit::js::string(&namespace))
-    } else {
-        minified
-    };
+    let buckets = packed.map(|b| {
+        let namespace = kvs::namespace(side, b.count, spilled);
+        b.renamed(&namespace)
+    });
+    let store = buckets.as_ref().map(|b| emit::Store { namespace: b.namespace.clone(), buckets: b.count });
+    let source = write(store.as_ref());
+    let code = minify::minify(&source, options.pretty).map_err(InternalError)?;
+    // Deploys find the namespace a function reads by its string literal: exactly one.
+    if let Some(buckets) = &buckets
+        && code.matches(&emit::js::string(&buckets.namespace)).count() != 1
+    {
+        return Err(InternalError(format!("the KVS namespace {} is not named once in the code", buckets.namespace)));
+    }
     let violations = syntax_gate::check(&code);
     if let Some(violation) = violations.first() {
         return Err(InternalError(format!("generated code fails the syntax gate at {violation}\n{code}")));
     }
-    let buckets = buckets.map(|b| kvs::Buckets {
-        entries: b
-            .entries
-            .into_iter()
-            .map(|e| kvs::Entry { key: e.key.replacen(&stand_in, &namespace, 1), value: e.value })
-            .collect(),
-        namespace: namespace.clone(),
-        count: b.count,
-    });
     Ok(Side { code, buckets })
 }
 

@@ -9,12 +9,8 @@ fn shared(path: &str) -> PathBuf {
 }
 
 fn compile(rules: &str) -> compiler::CompileReturn {
-    let source = rules_dsl::SourceFile::new("rules.hedge", rules);
-    let analysis = rules_dsl::analyze(&source);
-    assert!(!analysis.has_errors(), "{}", rules_dsl::diagnostics::render(&analysis.diagnostics, &source, false));
-    let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).unwrap();
-    assert!(!rules_dsl::diagnostics::has_errors(&output.diagnostics), "{:?}", output.diagnostics);
-    output
+    let build = compiler::build("rules.hedge", rules.as_bytes(), &compiler::CompileOptions::default()).unwrap();
+    build.into_result().unwrap_or_else(|rendered| panic!("{rendered}")).output
 }
 
 /// Netlify's `_redirects` fixture as hedge rules: `FROM TO` lines become `redirect FROM TO`.

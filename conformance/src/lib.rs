@@ -14,8 +14,13 @@ use cases::{Engine, Kvs, ResponseEventRequest, Site};
 /// failure (empty when everything passed).
 pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| format!("{}:{e}", path.display()))?;
+    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
+        rules_dsl::diagnostics::render(
+            &[e],
+            &rules_dsl::SourceFile::new(path.display().to_string(), text.as_str()),
+            false,
+        )
+    })?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
     let (analysed, compiled) = compile_with_rules(rules, &path.display().to_string())?;
     let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
@@ -105,18 +110,12 @@ pub fn explain_request(invocation: &cases::Invocation) -> compiler::explain::Req
     }
 }
 
-/// Analyses and compiles rules text, failing on any error; returns the rules with the output.
+/// Compiles rules text through [`compiler::build`], as `hedgec compile` does, failing on any
+/// error; returns the rules with the output.
 pub fn compile_with_rules(rules: &str, name: &str) -> Result<(rules_dsl::ir::Rules, compiler::CompileReturn), String> {
-    let source = rules_dsl::SourceFile::new(name, rules);
-    let analysis = rules_dsl::analyze(&source);
-    if analysis.has_errors() {
-        return Err(rules_dsl::diagnostics::render(&analysis.diagnostics, &source, false));
-    }
-    let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).map_err(|e| e.to_string())?;
-    if rules_dsl::diagnostics::has_errors(&output.diagnostics) {
-        return Err(rules_dsl::diagnostics::render(&output.diagnostics, &source, false));
-    }
-    Ok((analysis.rules, output))
+    let build =
+        compiler::build(name, rules.as_bytes(), &compiler::CompileOptions::default()).map_err(|e| e.to_string())?;
+    build.into_result().map(|compiled| (compiled.rules, compiled.output))
 }
 
 /// Analyses and compiles rules text, failing on any error.

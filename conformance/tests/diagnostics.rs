@@ -1,39 +1,43 @@
-//! Runs every `conformance/diagnostics/*.hedge` file through the front and back ends: each must
-//! produce the error its name starts with (`E007-…`), rendered as a snapshot.
+//! Runs every `conformance/diagnostics/*.hedge` and `conformance/warnings/*.hedge` file through
+//! the compile driver, and snapshots what it renders.
+//!
+//! - `diagnostics/E007-….hedge` must produce the error its name starts with;
+//! - `warnings/W003-….hedge` must produce the warning its name starts with, and still compile.
 //!
 //! One more case is generated rather than committed: a store over 5 MB (E027) needs a file of
-//! that size.
+//! that size. A last test fails when a warning code has no fixture.
 
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use rules_dsl::{Diagnostic, SourceFile};
+use rules_dsl::{Code, Severity};
 
-/// Diagnostics of the whole pipeline for a rules file's bytes.
-fn diagnose(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
-    let (source, utf8) = rules_dsl::source_from_bytes(name, bytes);
-    let mut analysis = rules_dsl::analyze(&source);
-    analysis.diagnostics.splice(0..0, utf8);
-    if !analysis.has_errors() {
-        let output =
-            compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).expect("no internal error");
-        analysis.diagnostics.extend(output.diagnostics);
-    }
-    (source, analysis.diagnostics)
+/// The code a fixture's name starts with (`E007` of `E007-missing-target`).
+fn expected_code(name: &str) -> &str {
+    let stem = Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    stem.split('-').next().unwrap_or_default()
 }
 
 fn check(name: &str, bytes: &[u8], snapshot: &str) -> Result<(), Failed> {
-    let (source, diagnostics) = diagnose(name, bytes);
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(format!("{name}: expected an error, got {diagnostics:?}").into());
+    let build = compiler::build(name, bytes, &compiler::CompileOptions::default()).expect("no internal error");
+    let expected = expected_code(name);
+    let codes: Vec<&str> = build.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    if expected.starts_with('W') {
+        if build.has_errors() || build.compiled.is_none() {
+            return Err(format!("{name}: a warning fixture must compile, got {codes:?}").into());
+        }
+        if !codes.contains(&expected) {
+            return Err(format!("{name}: expected {expected}, got {codes:?}").into());
+        }
+    } else {
+        if !build.has_errors() {
+            return Err(format!("{name}: expected an error, got {codes:?}").into());
+        }
+        if expected.starts_with('E') && !codes.contains(&expected) {
+            return Err(format!("{name}: expected {expected}, got {codes:?}").into());
+        }
     }
-    let stem = Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-    let expected = stem.split('-').next().unwrap_or_default();
-    if expected.starts_with('E') && !diagnostics.iter().any(|d| d.code.as_str() == expected) {
-        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
-        return Err(format!("{name}: expected {expected}, got {codes:?}").into());
-    }
-    let rendered = rules_dsl::diagnostics::render(&diagnostics, &source, false);
+    let rendered = rules_dsl::diagnostics::render(&build.diagnostics, &build.source, false);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/diagnostics"));
     settings.set_prepend_module_to_snapshot(false);
@@ -47,27 +51,50 @@ pub fn oversized_store() -> String {
     (0..60_000).map(|i| format!("redirect /page-{i} https://example.com/{}{i}\n", "x".repeat(70))).collect()
 }
 
-fn main() {
-    let args = Arguments::from_args();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("diagnostics");
+/// The `.hedge` files of a fixture directory, sorted.
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("conformance/diagnostics exists")
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("readable").path())
         .filter(|p| p.extension().is_some_and(|e| e == "hedge"))
         .collect();
     paths.sort();
-    let mut trials: Vec<Trial> = paths
-        .into_iter()
-        .map(|path| {
-            let stem = path.file_stem().expect("file").to_string_lossy().into_owned();
-            Trial::test(stem.clone(), move || {
-                let bytes = std::fs::read(&path).map_err(|e| Failed::from(e.to_string()))?;
-                check(&format!("diagnostics/{stem}.hedge"), &bytes, &stem)
-            })
-        })
+    paths
+}
+
+/// Fails when a warning code of the rules language has no fixture in `warnings/`.
+fn every_warning_has_a_fixture(paths: &[PathBuf]) -> Result<(), Failed> {
+    let covered: Vec<String> =
+        paths.iter().filter_map(|p| p.file_name()).map(|n| expected_code(&n.to_string_lossy()).to_string()).collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|code| code.severity() == Severity::Warning && !covered.iter().any(|c| c == code.as_str()))
+        .map(|code| code.as_str())
         .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("warning codes without a fixture in conformance/warnings/: {}", missing.join(", ")).into())
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let warnings = fixtures("warnings");
+    let mut trials = Vec::new();
+    for (dir, paths) in [("diagnostics", fixtures("diagnostics")), ("warnings", warnings.clone())] {
+        for path in paths {
+            let stem = path.file_stem().expect("file").to_string_lossy().into_owned();
+            trials.push(Trial::test(stem.clone(), move || {
+                let bytes = std::fs::read(&path).map_err(|e| Failed::from(e.to_string()))?;
+                check(&format!("{dir}/{stem}.hedge"), &bytes, &stem)
+            }));
+        }
+    }
     trials.push(Trial::test("E027-kvs-store-too-large (generated)", || {
         check("generated/E027-kvs-store-too-large.hedge", oversized_store().as_bytes(), "E027-kvs-store-too-large")
     }));
+    trials.push(Trial::test("every warning code has a fixture", move || every_warning_has_a_fixture(&warnings)));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -128,7 +128,7 @@ fn hedgec() -> Result<PathBuf, String> {
     let profile = exe.parent().and_then(Path::parent).ok_or("unexpected test binary location")?;
     let target = profile.parent().ok_or("unexpected test binary location")?;
     let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "-p", "compiler", "--bin", "hedgec", "--target-dir"]).arg(target);
+    build.args(["build", "--quiet", "-p", "hedgec", "--bin", "hedgec", "--target-dir"]).arg(target);
     if profile.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }

@@ -42,17 +42,9 @@ fn fail(message: impl Into<String>) -> Failed {
 
 /// Analyses and compiles imported rules as `hedgec compile` does; any error fails.
 fn compile(hedge: &str, name: &str) -> Result<compiler::CompileReturn, Failed> {
-    let source = rules_dsl::SourceFile::new(name, hedge);
-    let analysis = rules_dsl::analyze(&source);
-    if analysis.has_errors() {
-        return Err(fail(rules_dsl::diagnostics::render(&analysis.diagnostics, &source, false)));
-    }
-    let output =
-        compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).map_err(|e| fail(e.to_string()))?;
-    if rules_dsl::diagnostics::has_errors(&output.diagnostics) {
-        return Err(fail(rules_dsl::diagnostics::render(&output.diagnostics, &source, false)));
-    }
-    Ok(output)
+    let build = compiler::build(name, hedge.as_bytes(), &compiler::CompileOptions::default())
+        .map_err(|e| fail(e.to_string()))?;
+    build.into_result().map(|compiled| compiled.output).map_err(fail)
 }
 
 /// The engines, by name.
@@ -213,7 +205,9 @@ fn fixture_cases(dir: &Path, engine_name: &str) -> Result<(), Failed> {
     let output = compile(&result.hedge, "fixture")?;
     let path = dir.join("cases.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cases.toml: {e}")))?;
-    let file = cases::casefile::parse(&text, dir).map_err(|e| fail(format!("cases.toml:{e}")))?;
+    let file = cases::casefile::parse(&text, dir).map_err(|e| {
+        fail(rules_dsl::diagnostics::render(&[e], &rules_dsl::SourceFile::new("cases.toml", text.as_str()), false))
+    })?;
     let requests: Vec<Request> = file
         .cases
         .iter()
@@ -729,7 +723,7 @@ fn hedgec() -> Result<PathBuf, Failed> {
     let profile = exe.parent().and_then(Path::parent).ok_or_else(|| fail("unexpected test binary location"))?;
     let target = profile.parent().ok_or_else(|| fail("unexpected test binary location"))?;
     let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "-p", "compiler", "--bin", "hedgec", "--target-dir"]).arg(target);
+    build.args(["build", "--quiet", "-p", "hedgec", "--bin", "hedgec", "--target-dir"]).arg(target);
     if profile.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }

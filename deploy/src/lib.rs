@@ -9,7 +9,9 @@
 //! - [`apply`]: read, plan, write, and re-read after conflicts, until done;
 //! - [`progress`]: events, and their display on a terminal.
 //!
-//! This crate knows nothing of the rules language or the compiler: a site is code and entries.
+//! Beyond turning a compilation into a [`Site`], this crate knows nothing of the rules language or
+//! the compiler: a site is code and entries, and the KVS layout (`kvs-layout`) says which
+//! entries are hedgec's.
 //! It holds the workspace's only dependency on the AWS SDK.
 
 pub mod apply;
@@ -26,7 +28,7 @@ pub use aws::{Aws, Connection, Retry};
 pub use live::Live;
 pub use plan::{Plan, PlanError, PlanOptions};
 pub use progress::{Event, Observer};
-pub use site::{FunctionSpec, Site};
+pub use site::{FunctionNames, FunctionSpec, Site, SiteError};
 
 /// Loads the AWS configuration for `connection` and deploys `site`.
 pub async fn run(

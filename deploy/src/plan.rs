@@ -5,8 +5,9 @@
 //! The order, per function side:
 //!
 //! 1. **Data** ([`Plan::data`]): put new and changed entries; delete stale entries of the
-//!    namespace the new code reads. No live code reads that namespace unless it is the same
-//!    code, and then each request reads one bucket and sees either its old or its new value.
+//!    namespace the new code reads. Live code reads that namespace only when it is the same
+//!    code (each request reads one bucket and sees either its old or its new value), or when
+//!    nothing there changes (a change of code alone writes no key).
 //! 2. **Functions** ([`Plan::functions`]): create or update the DEVELOPMENT stage with the
 //!    store associated, then publish.
 //! 3. **Cleanup** ([`Plan::cleanup`]): delete hedgec entries of namespaces the new code no
@@ -14,8 +15,8 @@
 //!
 //! Safeguards: entries that are not hedgec's ([`crate::site::owned_namespace`]) are never
 //! deleted; namespaces that another function associated with the store reads live are kept;
-//! when different live code reads the namespace the new code would use (two codes hashing to
-//! the same namespace), the new code and its entries move to a free namespace; a plan after
+//! when different live code reads the namespace the new code would use and its data changes
+//! too, the new code and its entries move to a free namespace, side by side; a plan after
 //! which the new functions read less than half of the entries the live functions read is refused
 //! unless allowed (finishing an interrupted deploy, or deleting data nothing reads, is not a mass
 //! delete); a plan whose peak size (old and new data side by side) is over the store limit is
@@ -392,7 +393,9 @@ impl fmt::Display for PlanError {
             ),
             PlanError::TooLarge { peak, limit } => write!(
                 f,
-                "switching safely needs old and new data side by side: {} B at the peak, over the store limit of {} B",
+                "switching safely needs old and new data side by side: {} B at the peak, over the store limit of {} B; \
+                 a change of the bucket layout, or of code and KVS data together, is copied side by side, while a \
+                 change of code alone or of exact rules alone is applied in place: deploy them one at a time",
                 thousands(*peak),
                 thousands(*limit)
             ),
@@ -443,43 +446,17 @@ pub fn plan(site: &Site, live: &Live, options: &PlanOptions) -> Result<Plan, Pla
         let live_code = existing.and_then(|f| f.live.as_ref()).map(|s| s.code.as_str());
         let mut code = spec.code.clone();
         let mut namespace = spec.namespace.clone();
-        if let (Some(ns), Some(live_code)) = (&spec.namespace, live_code)
-            && live_code != code
-        {
-            let readers: Vec<(&str, &str)> = std::iter::once((spec.name.as_str(), live_code))
-                .chain(others.iter().map(|(name, code)| (name.as_str(), code.as_str())))
-                .collect();
-            let target = if let Some(other) = site::same_code_other_namespace(&code, ns, live_code) {
-                notes.push(format!(
-                    "{}: the live code is this code under namespace {other}; keeping that namespace",
-                    spec.name
-                ));
-                Some(other)
-            } else if let Some((reader, _)) = readers.iter().find(|(_, c)| *c != code && site::reads_namespace(c, ns)) {
-                let free = (1..36u64 * 36 * 36)
-                    .map(|n| site::nth_after(ns, n))
-                    .find(|candidate| !readers.iter().any(|(_, c)| site::reads_namespace(c, candidate)))
-                    .ok_or_else(|| PlanError::NamespaceCollision {
-                        function: spec.name.clone(),
-                        namespace: ns.clone(),
-                    })?;
-                notes.push(format!(
-                    "{}: the live code of {reader} is different but reads namespace {ns} too (a hash collision); \
-                     the new code and its entries use namespace {free} instead",
-                    spec.name
-                ));
-                Some(free)
-            } else {
-                None
-            };
-            if let Some(target) = target {
-                let (renamed, moved) = site::rename(&code, &entries, ns, &target).ok_or_else(|| {
+        if let Some(ns) = &spec.namespace {
+            let target = settle_namespace(spec, ns, &entries, live_code, others, items)?;
+            if &target.namespace != ns {
+                let (renamed, moved) = site::rename(&code, &entries, ns, &target.namespace).ok_or_else(|| {
                     PlanError::NamespaceCollision { function: spec.name.clone(), namespace: ns.clone() }
                 })?;
                 code = renamed;
                 entries = moved;
-                namespace = Some(target);
+                namespace = Some(target.namespace.clone());
             }
+            notes.extend(target.note);
         }
         let desired = FunctionConfig {
             comment: spec.comment.clone(),
@@ -532,7 +509,7 @@ pub fn plan(site: &Site, live: &Live, options: &PlanOptions) -> Result<Plan, Pla
     }
 
     // Sort the keys.
-    let new_namespaces: BTreeMap<char, Option<&str>> =
+    let new_namespaces: BTreeMap<site::Side, Option<&str>> =
         site.functions.iter().zip(&functions).map(|(spec, plan)| (spec.side, plan.namespace.as_deref())).collect();
     let mut keys = KeyCounts::default();
     let mut puts: Vec<(String, String)> = Vec::new();
@@ -621,6 +598,71 @@ pub fn plan(site: &Site, live: &Live, options: &PlanOptions) -> Result<Plan, Pla
     })
 }
 
+/// Where a function's entries go, and why when it is not the compiled namespace.
+struct Target {
+    namespace: String,
+    note: Option<String>,
+}
+
+/// Chooses the namespace the new code reads; see `docs/deploy.md` for why each choice is safe.
+///
+/// A namespace can take the new entries when, after renaming them to it:
+/// - it holds exactly those entries already (whatever code reads it: switching the function is
+///   then atomic, and other readers see the same data), or
+/// - nobody reads it (new data is written side by side with the data live code reads), or
+/// - only this function's live code reads it, and that code is the new code: each request reads
+///   one bucket, old or new, and the same code answers from it as the old or the new rules do.
+///
+/// Tried in order: the namespaces the live code reads (no copy when the layout is the same),
+/// the compiled namespace, then the next free one.
+fn settle_namespace(
+    spec: &site::FunctionSpec,
+    ns: &str,
+    entries: &BTreeMap<String, String>,
+    live_code: Option<&str>,
+    others: &BTreeMap<String, String>,
+    items: &BTreeMap<String, String>,
+) -> Result<Target, PlanError> {
+    let takes = |candidate: &str| -> bool {
+        let renamed = match candidate == ns {
+            true => Some((spec.code.clone(), entries.clone())),
+            false => site::rename(&spec.code, entries, ns, candidate),
+        };
+        let Some((code, renamed)) = renamed else { return false };
+        let same_data =
+            site::entries_of(&renamed, candidate, spec.side) == site::entries_of(items, candidate, spec.side);
+        let live_reads = live_code.is_some_and(|c| site::reads_namespace(c, candidate));
+        let others_read = others.values().any(|c| site::reads_namespace(c, candidate));
+        same_data || (!others_read && (!live_reads || live_code == Some(code.as_str())))
+    };
+    let mut live_namespaces: Vec<&str> = items
+        .iter()
+        .filter_map(|(key, value)| site::owned_namespace(key, value, spec.side))
+        .filter(|candidate| *candidate != ns && live_code.is_some_and(|c| site::reads_namespace(c, candidate)))
+        .collect();
+    live_namespaces.dedup();
+    if let Some(kept) = live_namespaces.into_iter().find(|candidate| takes(candidate)) {
+        let note = format!("{}: the live code reads namespace {kept} with the same layout; keeping it", spec.name);
+        return Ok(Target { namespace: kept.to_string(), note: Some(note) });
+    }
+    if takes(ns) {
+        return Ok(Target { namespace: ns.to_string(), note: None });
+    }
+    let free = (1..36u64 * 36 * 36)
+        .map(|n| site::nth_after(ns, n))
+        .find(|candidate| {
+            let read = live_code.iter().copied().chain(others.values().map(String::as_str));
+            !read.into_iter().any(|c| site::reads_namespace(c, candidate))
+        })
+        .ok_or_else(|| PlanError::NamespaceCollision { function: spec.name.clone(), namespace: ns.to_string() })?;
+    let note = format!(
+        "{}: live code reads namespace {ns} and the code and its data both change, so they cannot change in place; \
+         the new code and its entries use namespace {free}, side by side",
+        spec.name
+    );
+    Ok(Target { namespace: free, note: Some(note) })
+}
+
 enum Change {
     Put((String, String)),
     Delete(String),
@@ -669,7 +711,7 @@ mod tests {
             name: "req".into(),
             code: code.into(),
             comment: "c".into(),
-            side: 'r',
+            side: site::Side::Request,
             namespace: Some(ns.into()),
         }
     }
@@ -736,7 +778,17 @@ mod tests {
     }
 
     #[test]
-    fn a_hash_collision_moves_the_new_code() {
+    fn a_code_change_alone_writes_no_key() {
+        let live = live("old=\"r001\"", &[("r0011", "a"), ("r00112345", "b")]);
+        let site = site("new=\"r001\"", "r001", &[("r0011", "a"), ("r00112345", "b")]);
+        let plan = plan(&site, &live, &options()).unwrap();
+        assert_eq!(plan.functions[0].action, FunctionAction::Update);
+        assert_eq!(plan.functions[0].code, "new=\"r001\"");
+        assert!(plan.data.is_empty() && plan.cleanup.is_empty(), "{plan}");
+    }
+
+    #[test]
+    fn code_and_data_changing_together_move_side_by_side() {
         let live = live("old=\"r001\"", &[("r0011", "a")]);
         let site = site("new=\"r001\"", "r001", &[("r0011", "b")]);
         let plan = plan(&site, &live, &options()).unwrap();
@@ -744,7 +796,7 @@ mod tests {
         assert_eq!(plan.functions[0].namespace.as_deref(), Some("r002"));
         assert_eq!(plan.data[0].puts[0].0, "r0021");
         assert_eq!(plan.cleanup[0].deletes, ["r0011"]);
-        assert!(plan.notes[0].contains("hash collision"), "{:?}", plan.notes);
+        assert!(plan.notes[0].contains("side by side"), "{:?}", plan.notes);
     }
 
     #[test]
@@ -758,7 +810,7 @@ mod tests {
     #[test]
     fn protects_namespaces_other_functions_read() {
         let live = live("x=\"r001\"", &[("r0011", "a"), ("r0031", "other site")]);
-        let site = site("y=\"r002\"", "r002", &[("r0021", "a")]);
+        let site = site("y=\"r002\"", "r002", &[("r0021", "b")]);
         let mut live = live;
         live.others = BTreeMap::from([("old-name".to_string(), "z=\"r003\"".to_string())]);
         let plan = plan(&site, &live, &options()).unwrap();

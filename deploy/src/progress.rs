@@ -90,7 +90,7 @@ impl Terminal {
     fn line(&self, text: &str) {
         match self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             Some(bar) if !bar.is_hidden() => bar.println(text),
-            _ => eprintln!("{text}"),
+            _ => stderr_line(text),
         }
     }
 
@@ -122,7 +122,7 @@ impl Observer for Terminal {
         match event {
             Event::Planned(plan) => {
                 if self.print_plan {
-                    eprintln!("{plan}");
+                    stderr_line(&plan.to_string());
                 }
                 if plan.batches() > 0 {
                     self.start_bar(plan);
@@ -154,4 +154,10 @@ impl Observer for Terminal {
             )),
         }
     }
+}
+
+/// One line on stderr; a closed stderr is not an error worth a panic.
+fn stderr_line(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }

@@ -1,24 +1,22 @@
 //! What a deploy brings CloudFront to: the functions and the KVS entries of one compiled
-//! site, and how hedgec recognises its own entries in a store.
+//! site ([`Site::from_compiled`]), and how hedgec recognises its own entries in a store.
 //!
-//! hedgec's KVS layout (the compiler's `kvs` module) names every entry `{namespace}{bucket}`:
-//! the namespace is a side letter (`r` for the viewer-request function, `h` for the
-//! viewer-response function) and three base-36 characters derived from the code that reads
-//! it; the bucket is a decimal number below 10,000; the value is framed by U+007F on both
-//! ends. An entry of that shape is hedgec's; every other entry belongs to someone else and a
-//! deploy never deletes it.
+//! hedgec's KVS layout belongs to the `kvs-layout` crate: every entry is named
+//! `{namespace}{bucket}`, a side letter and three base-36 characters, then the bucket in
+//! decimal (any number of digits), with a value framed by U+007F on both ends. An entry of that
+//! shape is hedgec's; every other entry belongs to someone else and a deploy never deletes it.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-/// The character that opens and closes every hedgec bucket value (the compiler's
-/// `kvs::LINE_SEPARATOR`).
-pub const FRAME: char = '\u{7f}';
-
-/// Length of a namespace: the side letter and three base-36 characters.
-pub const NAMESPACE_LEN: usize = 4;
+pub use kvs_layout::Side;
 
 /// The runtime every hedgec function declares.
 pub const RUNTIME: &str = "cloudfront-js-2.0";
+
+/// The viewer-response function deployed for rules without header rules: it returns the
+/// response unchanged.
+pub const PASS_THROUGH: &str = "function handler(event) { return event.response; }";
 
 /// One function to deploy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,8 +27,8 @@ pub struct FunctionSpec {
     pub code: String,
     /// The function's comment (at most 128 characters).
     pub comment: String,
-    /// The first character of the namespaces this function's entries use (`r` or `h`).
-    pub side: char,
+    /// Which side of the layout this function's entries are on.
+    pub side: Side,
     /// The namespace the code reads, if it reads the store.
     pub namespace: Option<String>,
 }
@@ -46,18 +44,72 @@ pub struct Site {
     pub store_id: Option<String>,
 }
 
-/// The namespace of a hedgec entry of side `side`, or `None` when the entry is not hedgec's.
-pub fn owned_namespace<'k>(key: &'k str, value: &str, side: char) -> Option<&'k str> {
-    let bytes = key.as_bytes();
-    if bytes.len() <= NAMESPACE_LEN || bytes[0] != side as u8 {
-        return None;
+/// The CloudFront functions a site deploys to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionNames {
+    /// The viewer-request function.
+    pub request: String,
+    /// The viewer-response function: required when the rules have header rules; without them
+    /// it is given [`PASS_THROUGH`].
+    pub response: Option<String>,
+}
+
+/// Why a compilation cannot become a site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SiteError {
+    /// Both functions have the same name.
+    SameName,
+    /// The rules have header rules but no viewer-response function was named.
+    ResponseFunctionMissing,
+}
+
+impl fmt::Display for SiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SiteError::SameName => f.write_str("the request and response functions must have different names"),
+            SiteError::ResponseFunctionMissing => f.write_str(
+                "the rules have header rules, which run in a viewer-response function: name a response function",
+            ),
+        }
     }
-    let (namespace, bucket) = key.split_at(NAMESPACE_LEN);
-    let base36 = namespace[1..].bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
-    let decimal =
-        bucket.len() <= 4 && bucket.bytes().all(|b| b.is_ascii_digit()) && (bucket == "0" || !bucket.starts_with('0'));
-    let framed = value.len() >= 2 && value.starts_with(FRAME) && value.ends_with(FRAME);
-    (base36 && decimal && framed).then_some(namespace)
+}
+
+impl std::error::Error for SiteError {}
+
+impl Site {
+    /// The site of a compilation: the viewer-request function, the viewer-response function
+    /// when one is named, and the KVS entries. `store_id` is the rules' `set kvs-id`.
+    pub fn from_compiled(
+        output: &compiler::CompileReturn,
+        names: &FunctionNames,
+        store_id: Option<String>,
+    ) -> Result<Site, SiteError> {
+        let mut functions = vec![FunctionSpec {
+            name: names.request.clone(),
+            code: output.request.clone(),
+            comment: "hedgec viewer-request".into(),
+            side: Side::Request,
+            namespace: output.request_store.as_ref().map(|s| s.namespace.clone()),
+        }];
+        match (&names.response, &output.response) {
+            (Some(name), _) if name == &names.request => return Err(SiteError::SameName),
+            (Some(name), response) => functions.push(FunctionSpec {
+                name: name.clone(),
+                code: response.clone().unwrap_or_else(|| PASS_THROUGH.to_string()),
+                comment: "hedgec viewer-response".into(),
+                side: Side::Response,
+                namespace: output.response_store.as_ref().map(|s| s.namespace.clone()),
+            }),
+            (None, Some(_)) => return Err(SiteError::ResponseFunctionMissing),
+            (None, None) => {}
+        }
+        Ok(Site { functions, entries: output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect(), store_id })
+    }
+}
+
+/// The namespace of a hedgec entry of `side`, or `None` when the entry is not hedgec's.
+pub fn owned_namespace<'k>(key: &'k str, value: &str, side: Side) -> Option<&'k str> {
+    kvs_layout::owned_namespace(key, value, side)
 }
 
 /// Whether `code` reads the namespace `namespace`: generated code names it once, as a
@@ -69,13 +121,6 @@ pub fn reads_namespace(code: &str, namespace: &str) -> bool {
 /// The string literal by which code names a namespace.
 pub fn literal(namespace: &str) -> String {
     format!("\"{namespace}\"")
-}
-
-/// Whether `namespace` has the shape of a namespace of side `side`.
-pub fn is_namespace(namespace: &str, side: char) -> bool {
-    namespace.len() == NAMESPACE_LEN
-        && namespace.starts_with(side)
-        && namespace[1..].bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
 }
 
 /// The `n`-th namespace after `namespace` on its side, wrapping around.
@@ -114,19 +159,17 @@ pub fn rename(
     Some((code, entries))
 }
 
-/// When `live` is `code` with only the namespace literal changed, the namespace `live` uses.
-pub fn same_code_other_namespace(code: &str, namespace: &str, live: &str) -> Option<String> {
-    let at = code.find(&literal(namespace))?;
-    if live.len() != code.len() || live.get(..at)? != &code[..at] {
-        return None;
-    }
-    let end = at + NAMESPACE_LEN + 2;
-    if live.get(end..)? != &code[end..] || live.get(at..at + 1)? != "\"" || live.get(end - 1..end)? != "\"" {
-        return None;
-    }
-    let other = &live[at + 1..end - 1];
-    let side = namespace.chars().next()?;
-    (other != namespace && is_namespace(other, side)).then(|| other.to_string())
+/// The entries of `namespace` among `entries`.
+pub fn entries_of<'a>(
+    entries: &'a BTreeMap<String, String>,
+    namespace: &str,
+    side: Side,
+) -> BTreeMap<&'a str, &'a str> {
+    entries
+        .iter()
+        .filter(|(key, value)| owned_namespace(key, value, side) == Some(namespace))
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -136,19 +179,14 @@ mod tests {
     #[test]
     fn recognises_hedgec_entries_only() {
         let framed = "\u{7f}/a b10b\u{7f}";
-        assert_eq!(owned_namespace("r2rj15", framed, 'r'), Some("r2rj"));
-        assert_eq!(owned_namespace("r2rj0", framed, 'r'), Some("r2rj"));
-        assert_eq!(owned_namespace("r2rj15", framed, 'h'), None);
-        assert_eq!(owned_namespace("r2rj015", framed, 'r'), None, "no leading zero");
-        assert_eq!(owned_namespace("r2rj12345", framed, 'r'), None, "at most four digits");
-        assert_eq!(owned_namespace("r2Rj15", framed, 'r'), None, "lower-case base 36");
-        assert_eq!(owned_namespace("r2rj", framed, 'r'), None, "no bucket");
-        assert_eq!(owned_namespace("r2rj15", "plain", 'r'), None, "not framed");
-        assert_eq!(owned_namespace("redirect1", framed, 'r'), None);
+        assert_eq!(owned_namespace("r2rj15", framed, Side::Request), Some("r2rj"));
+        assert_eq!(owned_namespace("r2rj12345", framed, Side::Request), Some("r2rj"), "five digits");
+        assert_eq!(owned_namespace("r2rj15", framed, Side::Response), None);
+        assert_eq!(owned_namespace("r2rj15", "plain", Side::Request), None, "not framed");
     }
 
     #[test]
-    fn renames_and_recognises_renamed_code() {
+    fn renames() {
         let code = "a=\"r00z\"+b";
         let entries = BTreeMap::from([("r00z1".to_string(), "v".to_string()), ("x".to_string(), "w".to_string())]);
         assert_eq!(nth_after("r00z", 1), "r010");
@@ -156,9 +194,6 @@ mod tests {
         let (renamed, moved) = rename(code, &entries, "r00z", "r010").unwrap();
         assert_eq!(renamed, "a=\"r010\"+b");
         assert_eq!(moved.keys().collect::<Vec<_>>(), ["r0101", "x"]);
-        assert_eq!(same_code_other_namespace(code, "r00z", &renamed).as_deref(), Some("r010"));
-        assert_eq!(same_code_other_namespace(code, "r00z", code), None);
-        assert_eq!(same_code_other_namespace(code, "r00z", "a=\"r010\"+c"), None);
         assert!(rename("\"r00z\"\"r00z\"", &entries, "r00z", "r010").is_none());
         assert!(reads_namespace(code, "r00z") && !reads_namespace(code, "r010"));
     }

@@ -1,6 +1,7 @@
 //! Deploys against the local fake of CloudFront and the KeyValueStore: from nothing to a site,
-//! a repeat that writes nothing, a small change that writes only what changed, code changes
-//! that switch namespaces safely, conflicts, collisions and the safeguards.
+//! a repeat that writes nothing, a small change that writes only what changed, a code change
+//! that writes no key, code and data changes that move side by side safely, conflicts and the
+//! safeguards.
 
 mod support;
 
@@ -87,25 +88,46 @@ fn from_nothing_to_a_site_then_nothing_then_exactly_the_changed_keys() {
 }
 
 #[test]
-fn a_code_change_switches_namespaces_and_every_moment_answers_old_or_new() {
+fn a_code_change_alone_writes_no_key_and_switches_atomically() {
     let fake = FakeAws::start();
     let a = support::compile(&rules(&[], ""));
     support::deploy(&fake, &a.site(), &support::options());
-    // A new kind of KVS action changes the code, so the value layout may change too.
+    // A pattern rule and a header rule: code only, the KVS data stays as it is.
+    let b = support::compile(&rules(&[], "redirect /shop/:id /store/:id 302\nheader /static/* x-static 1\n"));
+    assert_ne!(a.output.request, b.output.request);
+    assert_eq!(a.kvs(), b.kvs(), "the namespace does not follow the code");
+    fake.take_calls();
+    fake.record_snapshots(true);
+    let report = support::deploy(&fake, &b.site(), &support::options());
+    assert_eq!(report.applied.as_ref().unwrap().keys_put + report.applied.as_ref().unwrap().keys_deleted, 0);
+    assert!(writes(&fake.take_calls()).iter().all(|op| *op != Op::UpdateKeys), "no key is written");
+    let mut oracle = support::Oracle::new(support::probes(&[&a.rules, &b.rules]), support::boa());
+    let failures: Vec<String> =
+        fake.take_snapshots().iter().flat_map(|s| oracle.check(s, &a.site(), &b.site(), &a.kvs(), &b.kvs())).collect();
+    assert_eq!(failures, Vec::<String>::new());
+    assert_eq!(fake.live_code(REQUEST).unwrap(), b.output.request);
+}
+
+#[test]
+fn code_and_data_changing_together_move_side_by_side_and_every_moment_answers_old_or_new() {
+    let fake = FakeAws::start();
+    let a = support::compile(&rules(&[], ""));
+    support::deploy(&fake, &a.site(), &support::options());
     let b = support::compile(&rules(
         &[3],
         "redirect /shop/:id /store/:id 302\nrespond /teapot 418 \"short and stout\"\nheader /docs/page-3 -x-doc\nheader /static/* x-static 1\n",
     ));
     assert_ne!(a.output.request, b.output.request);
-    let (old_ns, new_ns) =
-        (&a.output.request_store.as_ref().unwrap().namespace, &b.output.request_store.as_ref().unwrap().namespace);
-    assert_ne!(old_ns, new_ns);
+    let old_ns = &a.output.request_store.as_ref().unwrap().namespace;
 
     fake.take_calls();
     fake.record_snapshots(true);
     let report = support::deploy(&fake, &b.site(), &support::options());
     let plan = &report.plan;
     assert_eq!(plan.functions[0].action, FunctionAction::Update);
+    let moved_to = plan.functions[0].namespace.clone().unwrap();
+    assert_ne!(&moved_to, old_ns, "live code with other data reads the compiled namespace");
+    assert!(plan.notes.iter().any(|n| n.contains("side by side")), "{:?}", plan.notes);
     assert!(plan.cleanup.iter().flat_map(|b| &b.deletes).all(|k| k.starts_with(old_ns.as_str()) || k.starts_with('h')));
 
     // The order of writes: new data, the functions, then the old data goes.
@@ -122,7 +144,20 @@ fn a_code_change_switches_namespaces_and_every_moment_answers_old_or_new() {
     let failures: Vec<String> =
         snapshots.iter().flat_map(|s| oracle.check(s, &site_a, &site_b, &a.kvs(), &b.kvs())).collect();
     assert_eq!(failures, Vec::<String>::new());
-    assert_eq!(fake.items(STORE).unwrap(), b.kvs(), "nothing of the old namespace is left");
+    assert_eq!(fake.items(STORE).unwrap(), support::deployed(&report, &b), "nothing of the old namespace is left");
+
+    // The same rules again: the moved namespace is kept, nothing to do.
+    let again = support::deploy(&fake, &b.site(), &support::options());
+    assert!(again.plan.is_empty(), "{}", again.plan);
+    // A change of data alone then happens in place, in the moved namespace.
+    let c = support::compile(&rules(
+        &[3, 4],
+        "redirect /shop/:id /store/:id 302\nrespond /teapot 418 \"short and stout\"\nheader /docs/page-3 -x-doc\nheader /static/* x-static 1\n",
+    ));
+    let report = support::deploy(&fake, &c.site(), &support::options());
+    assert_eq!(report.plan.functions[0].namespace.as_ref(), Some(&moved_to));
+    assert_eq!((report.plan.keys.changed, report.plan.keys.new), (1, 0));
+    assert_eq!(fake.items(STORE).unwrap(), support::deployed(&report, &c));
 }
 
 #[test]
@@ -158,16 +193,15 @@ fn a_conflict_re_reads_and_re_plans_instead_of_overwriting() {
         ..Faults::default()
     });
     let report = support::deploy(&fake, &b.site(), &support::options());
-    let applied = report.applied.unwrap();
-    assert_eq!(applied.replans, 2);
-    let mut expected = b.kvs();
+    assert_eq!(report.applied.as_ref().unwrap().replans, 2);
+    let mut expected = support::deployed(&report, &b);
     for (k, v) in fake.items(STORE).unwrap() {
         if k.starts_with("other-writer") {
             expected.insert(k, v);
         }
     }
     assert_eq!(fake.items(STORE).unwrap(), expected, "the other writer's key survives");
-    assert_eq!(fake.live_code(REQUEST).unwrap(), b.output.request);
+    assert_eq!(fake.live_code(REQUEST).unwrap(), report.plan.functions[0].code);
 }
 
 #[test]
@@ -202,69 +236,13 @@ fn an_interrupted_deploy_finishes_when_run_again() {
     let error = support::try_deploy(&fake, &b.site(), &support::options()).unwrap_err();
     assert!(error.to_string().contains("PublishFunction"), "{error}");
     assert_eq!(fake.live_code(REQUEST).unwrap(), a.output.request, "the old code still serves");
-    assert!(fake.state().functions[REQUEST].development.code == b.output.request.as_bytes());
+    assert!(fake.state().functions[REQUEST].development.code != a.output.request.as_bytes());
 
     let report = support::deploy(&fake, &b.site(), &support::options());
     assert!(report.plan.data.is_empty(), "the data was written the first time");
     assert_eq!(report.plan.functions[0].action, FunctionAction::Publish);
-    assert_eq!(fake.items(STORE).unwrap(), b.kvs());
-    assert_eq!(fake.live_code(REQUEST).unwrap(), b.output.request);
-}
-
-#[test]
-fn a_namespace_collision_moves_the_new_code_to_a_free_namespace() {
-    let fake = FakeAws::start();
-    let a = support::compile(&rules(&[], ""));
-    support::deploy(&fake, &a.site(), &support::options());
-    let b = support::compile(&rules(&[], CODE_CHANGE));
-    let (ns_a, ns_b) = (
-        a.output.request_store.as_ref().unwrap().namespace.clone(),
-        b.output.request_store.as_ref().unwrap().namespace.clone(),
-    );
-    // Make the live code of A read the namespace B's code will use, as if they collided.
-    let collided = a.output.request.replace(&format!("\"{ns_a}\""), &format!("\"{ns_b}\""));
-    {
-        let mut state = fake.state();
-        let function = state.functions.get_mut(REQUEST).unwrap();
-        function.development.code = collided.clone().into_bytes();
-        function.live = Some(function.development.clone());
-        let store = state.stores.get_mut(STORE).unwrap();
-        let moved: Vec<(String, String)> = store
-            .items
-            .iter()
-            .filter(|(k, _)| k.starts_with(&ns_a))
-            .map(|(k, v)| (k.replacen(&ns_a, &ns_b, 1), v.clone()))
-            .collect();
-        store.items.retain(|k, _| !k.starts_with(&ns_a));
-        store.items.extend(moved);
-    }
-    let mut collided_site = a.site();
-    collided_site.functions[0].code = collided.clone();
-    let collided_kvs: cases::Kvs = fake.items(STORE).unwrap();
-
-    fake.record_snapshots(true);
-    let report = support::deploy(&fake, &b.site(), &support::options());
-    let plan = &report.plan;
-    assert!(plan.notes.iter().any(|n| n.contains("hash collision")), "{:?}", plan.notes);
-    let moved_to = plan.functions[0].namespace.clone().unwrap();
-    assert_ne!(moved_to, ns_b);
-    assert_eq!(
-        fake.live_code(REQUEST).unwrap(),
-        b.output.request.replace(&format!("\"{ns_b}\""), &format!("\"{moved_to}\""))
-    );
-    assert!(fake.items(STORE).unwrap().keys().all(|k| !k.starts_with(&ns_b)), "the collided namespace is cleaned up");
-
-    let mut oracle = support::Oracle::new(support::probes(&[&a.rules, &b.rules]), support::boa());
-    let failures: Vec<String> = fake
-        .take_snapshots()
-        .iter()
-        .flat_map(|s| oracle.check(s, &collided_site, &b.site(), &collided_kvs, &b.kvs()))
-        .collect();
-    assert_eq!(failures, Vec::<String>::new());
-
-    // The next deploy of the same rules keeps the moved namespace: nothing to do.
-    let again = support::deploy(&fake, &b.site(), &support::options());
-    assert!(again.plan.is_empty(), "{}", again.plan);
+    assert_eq!(fake.items(STORE).unwrap(), support::deployed(&report, &b));
+    assert_eq!(fake.live_code(REQUEST).unwrap(), report.plan.functions[0].code);
 }
 
 #[test]
@@ -278,8 +256,8 @@ fn a_plan_that_empties_the_store_is_refused_unless_allowed() {
     assert_eq!(fake.items(STORE).unwrap(), a.kvs(), "nothing was written");
     let mut allowed = support::options();
     allowed.plan.allow_mass_delete = true;
-    support::deploy(&fake, &tiny.site(), &allowed);
-    assert_eq!(fake.items(STORE).unwrap(), tiny.kvs());
+    let report = support::deploy(&fake, &tiny.site(), &allowed);
+    assert_eq!(fake.items(STORE).unwrap(), support::deployed(&report, &tiny));
 }
 
 #[test]

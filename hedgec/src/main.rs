@@ -9,6 +9,13 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
+    // `-V` names the program, not the subcommand: clap would print `hedgec-compile 0.1.0` for
+    // `hedgec compile -V`, and would first complain about the subcommand's missing arguments.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).take_while(|a| a != "--").collect();
+    if args.iter().any(|a| a == "-V" || a == "--version") {
+        ui::stdout(concat!("hedgec ", env!("CARGO_PKG_VERSION")));
+        return ExitCode::SUCCESS;
+    }
     let cli = cli::Cli::parse();
     let status = match commands::run(cli) {
         Ok(status) => status,

@@ -15,6 +15,10 @@ pub enum Status {
     Error = 2,
 }
 
+/// The version of every JSON document the commands print (`format_version`); it changes only
+/// when a field changes meaning or goes away.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// Whether to color stderr: a terminal, and `NO_COLOR` unset.
 pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -40,6 +44,13 @@ pub fn diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) {
     let _ = writeln!(stderr, "{}: {}", source.name(), summary.join(", "));
 }
 
+/// Prints a mistake in an input other than a rules file (a case file, an event, a KVS file, a
+/// file to import), rendered like a rules file's diagnostics.
+pub fn input_error(diagnostic: Diagnostic, name: &std::path::Path, text: &str) -> Status {
+    diagnostics(&[diagnostic], &SourceFile::new(name.display().to_string(), text));
+    Status::Error
+}
+
 /// Prints an error that is not tied to a position in a file.
 pub fn error(error: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
@@ -47,9 +58,19 @@ pub fn error(error: &anyhow::Error) {
 }
 
 /// Prints machine output (JSON, XML) on stdout, with a final line break.
+///
+/// Every write here and below ignores its error: a reader that closed the pipe (`hedgec … | head`)
+/// has seen what it wanted, and the command still ends with its own exit status, never a panic.
 pub fn stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{text}");
+}
+
+/// Prints text on stdout as it is, with no line break added (rules text, which ends with one).
+pub fn stdout_raw(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{text}");
+    let _ = stdout.flush();
 }
 
 /// Prints a line of human output.

@@ -10,10 +10,11 @@ use serde_json::Value;
 
 /// The layers, lowest first. A crate may depend on crates of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["platform", "syntax-gate"],
-    &["rules-dsl", "runtime-js", "export"],
-    &["compiler", "cases", "importers", "deploy"],
-    &["hedgec", "deploy-fake"],
+    &["platform", "diagnostics", "syntax-gate"],
+    &["kvs-layout", "rules-dsl", "runtime-js", "export"],
+    &["compiler", "cases", "importers"],
+    &["deploy", "deploy-fake"],
+    &["hedgec"],
     &["conformance", "benches"],
 ];
 

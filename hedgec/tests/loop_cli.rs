@@ -93,8 +93,9 @@ fn malformed_case_files_are_exit_2_with_file_and_line() {
         std::fs::write(&file, text).unwrap();
         let output = hedgec(&["test", "examples/site.hedge", path(&file)]);
         assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
-        let expected = format!("error: {}:{line}:", file.display());
-        assert!(stderr(&output).starts_with(&expected), "{name}: wanted {expected:?} in\n{}", stderr(&output));
+        let expected = format!("--> {}:{line}:", file.display());
+        assert!(stderr(&output).starts_with("error[E10"), "{name}: wanted a code in\n{}", stderr(&output));
+        assert!(stderr(&output).contains(&expected), "{name}: wanted {expected:?} in\n{}", stderr(&output));
     }
     let missing = hedgec(&["test", "examples/site.hedge", "examples/no-such-cases.toml"]);
     assert_eq!(missing.status.code(), Some(2));

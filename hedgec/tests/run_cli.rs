@@ -159,7 +159,7 @@ fn unusable_input_exits_2_naming_file_line_and_column() {
                 "bad-event.json",
                 "{\n  \"context\": {\"eventType\": \"viewer-request\"},\n  \"request\": {,}\n}",
             );
-            (vec![function.clone().into(), "--event".into(), bad.clone().into()], format!("{}:3:15:", bad.display()))
+            (vec![function.clone().into(), "--event".into(), bad.clone().into()], format!("--> {}:3:15", bad.display()))
         },
         {
             let typeless = write(dir.path(), "typeless.json", r#"{"request":{"method":"GET","uri":"/"}}"#);

@@ -42,6 +42,7 @@ pub use finding::{Finding, Kind, Summary};
 pub use site::Site;
 
 use model::Translation;
+use rules_dsl::{Code, Diagnostic, Span};
 
 /// The dialects `hedgec import` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,11 +93,11 @@ impl Input {
         match std::str::from_utf8(bytes) {
             Ok(text) => Ok(Input { name, text: text.to_string() }),
             Err(error) => {
-                let valid = &bytes[..error.valid_up_to()];
-                let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-                let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-                let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() as u32 + 1;
-                Err(InputError { file: name, line, column, message: "the file is not valid UTF-8".to_string() })
+                // The offset of the first bad byte is the same in the lossy text: only what
+                // follows it is replaced.
+                let text = String::from_utf8_lossy(bytes);
+                let offset = error.valid_up_to();
+                Err(InputError::at(&name, &text, offset, "the file is not valid UTF-8", "save the file as UTF-8"))
             }
         }
     }
@@ -109,25 +110,39 @@ pub struct ImportOptions {
     pub site: Option<Site>,
 }
 
-/// A file that cannot be imported at all (not UTF-8, not valid TOML, a wrong option).
+/// A file that cannot be imported at all (not UTF-8, not valid TOML), or a wrong option.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InputError {
-    /// The file, or empty when the problem is not in a file.
-    pub file: String,
-    /// 1-based line, 0 when unknown.
-    pub line: u32,
-    /// 1-based column, 0 when unknown.
-    pub column: u32,
-    /// What is wrong.
-    pub message: String,
+pub enum InputError {
+    /// A file that cannot be read as its format: an `E108` diagnostic on that file's text.
+    File {
+        /// The input's name.
+        file: String,
+        /// Where and what.
+        diagnostic: Diagnostic,
+    },
+    /// An option that does not apply.
+    Option(String),
+}
+
+impl InputError {
+    /// An `E108` diagnostic at a byte offset of an input's text.
+    pub(crate) fn at(file: &str, text: &str, offset: usize, message: impl Into<String>, help: &str) -> InputError {
+        let offset = offset.min(text.len());
+        let len = text[offset..].chars().next().filter(|&c| c != '\n').map_or(0, char::len_utf8);
+        let diagnostic = Diagnostic::new(Code::ImportInput, Span::new(offset, offset + len), message)
+            .with_label("here")
+            .with_help(help);
+        InputError::File { file: file.to_string(), diagnostic }
+    }
 }
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.file.is_empty(), self.line) {
-            (true, _) => write!(f, "{}", self.message),
-            (false, 0) => write!(f, "{}: {}", self.file, self.message),
-            (false, line) => write!(f, "{}:{}:{}: {}", self.file, line, self.column, self.message),
+        match self {
+            InputError::File { file, diagnostic } => {
+                write!(f, "{file}: error[{}]: {}", diagnostic.code.as_str(), diagnostic.message)
+            }
+            InputError::Option(message) => f.write_str(message),
         }
     }
 }
@@ -157,15 +172,10 @@ impl ImportReturn {
 /// Translates `inputs` (all of one format) into hedge rules.
 pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Result<ImportReturn, InputError> {
     if options.site.is_some() && format != Format::Netlify {
-        return Err(InputError {
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: format!(
-                "--site applies to netlify only: {} rules apply whether or not a file exists at the path",
-                format.name()
-            ),
-        });
+        return Err(InputError::Option(format!(
+            "--site applies to netlify only: {} rules apply whether or not a file exists at the path",
+            format.name()
+        )));
     }
     let mut translation = Translation::new(format, inputs.iter().map(|i| i.name.clone()).collect());
     match format {

@@ -209,8 +209,13 @@ fn line_col(text: &str, offset: usize) -> (u32, u32) {
 }
 
 fn toml_error(name: &str, text: &str, offset: usize, message: impl Into<String>) -> InputError {
-    let (line, column) = line_col(text, offset);
-    InputError { file: name.to_string(), line, column, message: message.into() }
+    InputError::at(
+        name,
+        text,
+        offset,
+        message,
+        "netlify.toml holds [[redirects]] and [[headers]] tables, as Netlify documents",
+    )
 }
 
 /// The text of the source line holding a byte offset.

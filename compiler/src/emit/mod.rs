@@ -7,24 +7,22 @@ use std::fmt::Write as _;
 
 use rules_dsl::ir::{Action, Case, Condition, HeaderOp, HeaderRule, Matcher, Route, Rules, Settings, Slash};
 
-use crate::kvs::{REDIRECT_OPS, REDIRECT_STATUSES, RESPOND_OP, REWRITE_OP};
 use crate::plan::Plan;
 
 /// The helpers, prepended to every function.
 pub const PRELUDE: &str = include_str!("prelude.js");
 
-/// Stands for the KVS namespace until the code it depends on is known (see `kvs.rs`).
-pub const NAMESPACE_PLACEHOLDER: &str = "@namespace@";
-
 /// How a function reaches its KVS buckets.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Store {
+    /// The key prefix of the buckets (see `kvs_layout::namespace`).
+    pub namespace: String,
     /// The bucket count.
     pub buckets: u32,
 }
 
 /// Source of the viewer-request function. `store` is `None` when no route lives in the KVS.
-pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, with_response: bool) -> String {
+pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, with_response: bool) -> String {
     let settings = &rules.settings;
     let mut body = Body::default();
     let host_lines = plan.kvs_routes.values().any(|r| r.matcher.host.is_some());
@@ -145,7 +143,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>, wi
 }
 
 /// Source of the viewer-response function. `store` is `None` when no header rule lives in the KVS.
-pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -> String {
+pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>) -> String {
     let settings = &rules.settings;
     let mut body = Body::default();
     body.line("var request = event.request, response = event.response, headers = response.headers, p = request.headers[\"x-hedge-path\"];");
@@ -172,10 +170,9 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
                 });
             }
             lookup(&mut body, settings, store, "v", "k", false);
-            body.line("if (v) for (i = 0, a = v.split(\"\\t\"); i < a.length; i++) {");
-            body.line("  c = a[i].indexOf(\",\"); o = a[i].slice(c + 1); j = o.indexOf(\":\");");
-            body.line("  put(ops, parseInt(a[i].slice(0, c), 36), j < 0 ? o.slice(1) : o.slice(0, j), j < 0 ? null : o.slice(j + 1));");
-            body.line("}");
+            for line in kvs_layout::header_decoder() {
+                body.line(line);
+            }
             body.line("apply(headers, ops);");
         }
     }
@@ -193,15 +190,15 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<Store>) -
 ///
 /// With `hosts`, the line of the request's host (`kvs::host_key`, in the same bucket as the
 /// path's) is looked for first.
-fn lookup(body: &mut Body, settings: &Settings, store: Store, var: &str, key: &str, hosts: bool) {
+fn lookup(body: &mut Body, settings: &Settings, store: &Store, var: &str, key: &str, hosts: bool) {
     body.line(&format!(
         "try {{ {var} = await {}.get({} + bucket({key}) % {}); }} catch (e) {{ {var} = \"\"; }}",
         store_expr(settings),
-        js::string(NAMESPACE_PLACEHOLDER),
+        js::string(&store.namespace),
         store.buckets
     ));
     if hosts {
-        let separator = js::string(&crate::kvs::HOST_SEPARATOR.to_string());
+        let separator = js::string(&kvs_layout::HOST_SEPARATOR.to_string());
         body.line(&format!("{var} = line(t = {var}, host + {separator} + {key}) || line(t, {key});"));
     } else {
         body.line(&format!("{var} = line({var}, {key});"));
@@ -211,7 +208,7 @@ fn lookup(body: &mut Body, settings: &Settings, store: Store, var: &str, key: &s
 /// Pattern rules spilled to the KVS, grouped by first segment: one more read, then each rule of
 /// the group in file order; a match becomes a value in the exact format (target with nothing
 /// shared with the key) for the branch that decodes KVS hits.
-fn spilled_lookup(body: &mut Body, settings: &Settings, store: Store) {
+fn spilled_lookup(body: &mut Body, settings: &Settings, store: &Store) {
     let flags = if settings.case == Case::Insensitive { "\"i\"" } else { "\"\"" };
     body.line("if (!v && (m = /^\\/[^\\/]+/.exec(k))) {");
     body.line("  m = m[0] + \"/*\";");
@@ -240,6 +237,7 @@ fn assemble(imports_cf: bool, constants: &[(&str, bool)], body: &Body) -> String
         let _ = writeln!(out, "var {name} = {value};");
     }
     out.push_str(PRELUDE);
+    out.push_str(kvs_layout::READER_JS);
     out.push_str("\nasync function handler(event) {\n");
     out.push_str(&body.text);
     out.push_str("}\n");
@@ -269,22 +267,11 @@ fn key_expr(var: &str, settings: &Settings) -> String {
 fn kvs_route_action(plan: &Plan<'_>) -> String {
     let has =
         |f: fn(&Action) -> bool| plan.kvs_routes.values().chain(plan.spilled.values().flatten()).any(|r| f(&r.action));
-    let mut out = String::new();
-    if has(|a| matches!(a, Action::Respond { .. })) {
-        let _ = write!(out, "if (v[0] == \"{RESPOND_OP}\") return respond(+v.slice(1, 4), v.slice(4)); ");
-    }
-    if has(|a| matches!(a, Action::Redirect { .. })) {
-        let statuses: Vec<String> = REDIRECT_STATUSES.iter().map(u16::to_string).collect();
-        let _ = write!(
-            out,
-            "m = \"{REDIRECT_OPS}\".indexOf(v[0]); if (m >= 0) return redirect([{}][m >> 1], resolve(v, k), m & 1, request); ",
-            statuses.join(", ")
-        );
-    }
-    if has(|a| matches!(a, Action::Rewrite { .. })) {
-        let _ = write!(out, "if (v[0] == \"{REWRITE_OP}\") w = resolve(v, k);");
-    }
-    out.trim_end().to_string()
+    kvs_layout::route_decoder(kvs_layout::RouteKinds {
+        respond: has(|a| matches!(a, Action::Respond { .. })),
+        redirect: has(|a| matches!(a, Action::Redirect { .. })),
+        rewrite: has(|a| matches!(a, Action::Rewrite { .. })),
+    })
 }
 
 /// How much readable code a route takes in the request function, for spilling decisions.

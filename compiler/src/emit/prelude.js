@@ -1,5 +1,5 @@
-// Helpers shared by the generated functions. The compiler appends the handler; the minifier
-// drops every helper the handler does not use. Constants in CAPITALS are filled in by the
+// Helpers shared by the generated functions. The compiler appends the KVS reader (kvs-layout's
+// reader.js) and the handler; the minifier drops every helper the handler does not use. Constants in CAPITALS are filled in by the
 // compiler (emit/mod.rs). Only syntax and built-ins of cloudfront-js-2.0 may be used here:
 // the syntax gate checks the final output.
 
@@ -18,26 +18,6 @@ function norm(u) {
   } catch (e) {
     return u;
   }
-}
-
-// The bucket number of a lookup key: FNV-1a over its UTF-16 code units; a key longer than 96
-// units is sampled (its first and last 48 units and its length) so that the cost is bounded
-// (compiler kvs.rs `fnv1a`).
-function bucket(key) {
-  if (key.length > 96) key = key.slice(0, 48) + key.slice(-48) + key.length;
-  for (var hash = 2166136261, i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619);
-  return hash >>> 0;
-}
-
-// The value of the line for `key` in a bucket's text, or "" (compiler kvs.rs `lookup`).
-function line(text, key) {
-  var i = text.indexOf("\x7f" + key + " ");
-  return i < 0 ? "" : text.slice(i + key.length + 2, text.indexOf("\x7f", i + 1));
-}
-
-// A target stored relative to its key (compiler kvs.rs `relative`).
-function resolve(value, key) {
-  return key.slice(0, value.charCodeAt(1) - 48) + value.slice(3) + key.slice(key.length - value.charCodeAt(2) + 48);
 }
 
 // A redirect response, with the request's query string when `keep` is set. TARGET_QUERY and

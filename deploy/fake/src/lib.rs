@@ -170,7 +170,7 @@ impl Control {
     }
 }
 
-/// The fake services, listening on a port of 127.0.0.1 until dropped.
+/// The fake services, listening until dropped.
 pub struct FakeAws {
     address: SocketAddr,
     shared: Arc<Shared>,
@@ -179,8 +179,14 @@ pub struct FakeAws {
 }
 
 impl FakeAws {
-    /// Starts the services, empty, on a free port.
+    /// Starts the services, empty, on a free port of 127.0.0.1.
     pub fn start() -> FakeAws {
+        FakeAws::listen("127.0.0.1:0").expect("bind 127.0.0.1")
+    }
+
+    /// Starts the services, empty, on `address` (port 0 picks a free port; see
+    /// [`FakeAws::endpoint`]). Fails when the address cannot be bound.
+    pub fn listen(address: impl std::net::ToSocketAddrs) -> std::io::Result<FakeAws> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             control: Mutex::new(Control {
@@ -190,9 +196,9 @@ impl FakeAws {
                 snapshots: None,
             }),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("non-blocking listener");
-        let address = listener.local_addr().expect("local address");
+        let listener = std::net::TcpListener::bind(address)?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let serving = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -202,7 +208,7 @@ impl FakeAws {
                 runtime.block_on(serve(listener, serving, stopped));
             })
             .expect("spawn the fake's thread");
-        FakeAws { address, shared, stop: Some(stop), thread: Some(thread) }
+        Ok(FakeAws { address, shared, stop: Some(stop), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:PORT`, for both services.

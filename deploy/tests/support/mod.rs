@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use cases::engine::{Engine, Kvs, Outcome};
 use cases::event::{Invocation, RequestSpec};
-use deploy::site::{FunctionSpec, Site};
+use deploy::site::{FunctionNames, Site};
 use deploy_fake::{FakeAws, Snapshot};
 use rules_dsl::ir::{Condition, Matcher, Rules, Segment};
 
@@ -75,26 +75,10 @@ pub fn compile(text: &str) -> Compiled {
     Compiled { rules: analysis.rules, output }
 }
 
-/// The response function deployed when the rules have no header rules.
-pub const PASS_THROUGH: &str = "function handler(event){return event.response}";
-
 /// The site for a compilation, as the `hedgec deploy` command builds it.
 pub fn site(output: &compiler::CompileReturn, store_id: Option<String>) -> Site {
-    let mut functions = vec![FunctionSpec {
-        name: REQUEST.into(),
-        code: output.request.clone(),
-        comment: "hedgec viewer-request".into(),
-        side: 'r',
-        namespace: output.request_store.as_ref().map(|s| s.namespace.clone()),
-    }];
-    functions.push(FunctionSpec {
-        name: RESPONSE.into(),
-        code: output.response.clone().unwrap_or_else(|| PASS_THROUGH.into()),
-        comment: "hedgec viewer-response".into(),
-        side: 'h',
-        namespace: output.response_store.as_ref().map(|s| s.namespace.clone()),
-    });
-    Site { functions, entries: output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect(), store_id }
+    let names = FunctionNames { request: REQUEST.into(), response: Some(RESPONSE.into()) };
+    Site::from_compiled(output, &names, store_id).expect("a site")
 }
 
 /// Deploys `site` to the fake; panics on failure.
@@ -280,4 +264,23 @@ pub fn boa() -> Box<dyn Engine> {
 /// nginx's njs, the differential oracle.
 pub fn njs() -> Box<dyn Engine> {
     Box::new(cases::njs::Njs::default())
+}
+
+/// What the store holds after `report` deployed `compiled`: its entries, under the namespaces
+/// the plan chose (a deploy that cannot change data in place moves it to a free namespace).
+pub fn deployed(report: &deploy::Report, compiled: &Compiled) -> Kvs {
+    let mut kvs = compiled.kvs();
+    let stores = [&compiled.output.request_store, &compiled.output.response_store];
+    for (function, store) in report.plan.functions.iter().zip(stores) {
+        if let (Some(store), Some(chosen)) = (store, &function.namespace) {
+            kvs = kvs
+                .into_iter()
+                .map(|(k, v)| match k.strip_prefix(store.namespace.as_str()) {
+                    Some(bucket) => (format!("{chosen}{bucket}"), v),
+                    None => (k, v),
+                })
+                .collect();
+        }
+    }
+    kvs
 }

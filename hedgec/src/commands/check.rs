@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use crate::commands::compile;
 use crate::commands::site::{self, EngineChoice};
 use crate::commands::test;
 use crate::ui::{self, Status};
@@ -35,12 +36,13 @@ pub struct CheckArgs {
     #[arg(value_name = "CASES")]
     pub cases: Vec<PathBuf>,
 
-    /// The most bytes a function may have.
+    /// The most bytes a function may have. Functions are always built against CloudFront's limit
+    /// (10,240 bytes); this budget only judges them.
     #[arg(long, value_name = "N", default_value_t = platform::MAX_FUNCTION_BYTES)]
     pub max_bytes: usize,
 
     /// The highest estimated compute utilization (0-100) any probe request or case may reach.
-    #[arg(long, value_name = "PCT", default_value_t = 70)]
+    #[arg(long, value_name = "PCT", default_value_t = 70, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub max_compute: u32,
 
     /// The most bytes of KVS data (keys and values).
@@ -73,8 +75,15 @@ pub struct Budget {
 
 /// Runs the command.
 pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
-    let options = compiler::CompileOptions { pretty: false, max_function_bytes: args.max_bytes };
-    let target = match site::load(&args.rules, None, &options)? {
+    if args.format != Format::Text {
+        // Machine formats report rules that do not compile in their own shape, on stdout.
+        if let compile::Loaded::Rejected { source, diagnostics } = compile::load_quiet(&args.rules)? {
+            print_rejected(args.format, &source, &diagnostics);
+            ui::diagnostics(&diagnostics, &source);
+            return Ok(Status::Error);
+        }
+    }
+    let target = match site::load(&args.rules, None)? {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
@@ -212,12 +221,68 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
                 .iter()
                 .map(|(request, line, message)| serde_json::json!({ "request": request, "line": line, "message": message }))
                 .collect();
-            let json = serde_json::json!({ "format_version": 1, "file": file, "ok": ok, "budgets": budgets, "failures": failures });
+            let json = serde_json::json!({
+                "format_version": 1,
+                "file": file,
+                "ok": ok,
+                "budgets": budgets,
+                "failures": failures,
+                "diagnostics": diagnostics_json(&compiled.source, &compiled.diagnostics),
+            });
             ui::stdout(&serde_json::to_string_pretty(&json)?);
         }
         Format::Github => print_github(&file, compiled, &budgets, &failures),
     }
     Ok(if ok { Status::Success } else { Status::Failure })
+}
+
+/// Diagnostics as JSON objects: code, severity, message, line, column, help.
+fn diagnostics_json(source: &rules_dsl::SourceFile, diagnostics: &[rules_dsl::Diagnostic]) -> Vec<serde_json::Value> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.line_col(d.span.start);
+            serde_json::json!({
+                "code": d.code.as_str(),
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "message": d.message,
+                "line": at.line,
+                "column": at.col,
+                "help": d.help,
+            })
+        })
+        .collect()
+}
+
+/// Rules that do not compile, as a JSON document (`ok: false`) or as one annotation each.
+fn print_rejected(format: Format, source: &rules_dsl::SourceFile, diagnostics: &[rules_dsl::Diagnostic]) {
+    let file = source.name();
+    match format {
+        Format::Json => {
+            let json = serde_json::json!({
+                "format_version": 1,
+                "file": file,
+                "ok": false,
+                "compiled": false,
+                "budgets": [],
+                "failures": [],
+                "diagnostics": diagnostics_json(source, diagnostics),
+            });
+            ui::stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+        }
+        Format::Github => {
+            for d in diagnostics {
+                let at = source.line_col(d.span.start);
+                let kind = if d.is_error() { "error" } else { "warning" };
+                let mut message = d.message.clone();
+                if let Some(help) = &d.help {
+                    message.push_str(&format!("\nhelp: {help}"));
+                }
+                ui::stdout(&positioned(kind, file, at.line, at.col, &format!("hedgec {}", d.code.as_str()), &message));
+            }
+        }
+        Format::Text => {}
+    }
 }
 
 /// What the request function's code is made of, in one line.
@@ -326,6 +391,16 @@ fn annotation(kind: &str, file: &str, line: Option<u32>, title: &str, message: &
     format!("::{kind} {}::{}", properties.join(","), escape(message, false))
 }
 
+/// An annotation with a line and a column.
+fn positioned(kind: &str, file: &str, line: u32, col: u32, title: &str, message: &str) -> String {
+    format!(
+        "::{kind} file={},line={line},col={col},title={}::{}",
+        escape(file, true),
+        escape(title, true),
+        escape(message, false)
+    )
+}
+
 fn print_github(
     file: &str,
     compiled: &crate::commands::compile::Compiled,
@@ -333,10 +408,11 @@ fn print_github(
     failures: &[(String, Option<u32>, String)],
 ) {
     for warning in &compiled.output.report.warnings {
-        ui::stdout(&annotation(
+        ui::stdout(&positioned(
             "warning",
             file,
-            Some(warning.line),
+            warning.line,
+            warning.column,
             &format!("hedgec {}", warning.code),
             &warning.message,
         ));

@@ -24,7 +24,8 @@ pub struct CompileArgs {
     #[arg(long)]
     pub pretty: bool,
 
-    /// Fail when a function is over this many bytes.
+    /// Fail (exit 1, nothing written) when a function is over this many bytes. The functions are
+    /// always built against CloudFront's limit (10,240 bytes); this budget only judges them.
     #[arg(long, value_name = "N", default_value_t = compiler::MAX_FUNCTION_BYTES)]
     pub max_bytes: usize,
 }
@@ -37,51 +38,88 @@ pub struct Compiled {
     pub rules: rules_dsl::ir::Rules,
     /// The compiler's output.
     pub output: compiler::CompileReturn,
+    /// Every diagnostic of the front end and the back end, in that order.
+    pub diagnostics: Vec<rules_dsl::Diagnostic>,
 }
 
-/// Reads, analyses and compiles a rules file, printing diagnostics. `Err` carries the exit
-/// status when the input could not be compiled at all.
-pub fn load(path: &Path, options: &compiler::CompileOptions) -> anyhow::Result<Result<Compiled, Status>> {
+/// A rules file read and analysed: compiled, or rejected with its errors.
+pub enum Loaded {
+    /// The rules compiled (the back end may still have reported errors, such as a limit).
+    Compiled(Box<Compiled>),
+    /// The front end found errors; nothing was compiled.
+    Rejected {
+        /// The rules file.
+        source: SourceFile,
+        /// Every diagnostic, errors and warnings.
+        diagnostics: Vec<rules_dsl::Diagnostic>,
+    },
+}
+
+/// Reads and compiles a rules file with [`compiler::build`] without printing anything, for
+/// callers that report diagnostics in their own format (`check --format json|github`).
+pub fn load_quiet(path: &Path) -> anyhow::Result<Loaded> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (source, utf8_error) = rules_dsl::source_from_bytes(path.display().to_string(), &bytes);
-    let mut analysis = rules_dsl::analyze(&source);
-    if let Some(diagnostic) = utf8_error {
-        analysis.diagnostics.insert(0, diagnostic);
+    // Always built against CloudFront's own limit: a user's budget (`--max-bytes`) judges the
+    // result and never changes what is compiled.
+    let options = compiler::CompileOptions { pretty: false, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
+    let build = compiler::build(&path.display().to_string(), &bytes, &options)?;
+    Ok(match build.compiled {
+        Some(compiler::Compiled { rules, output }) => {
+            Loaded::Compiled(Box::new(Compiled { source: build.source, rules, output, diagnostics: build.diagnostics }))
+        }
+        None => Loaded::Rejected { source: build.source, diagnostics: build.diagnostics },
+    })
+}
+
+/// Reads, analyses and compiles a rules file, printing diagnostics on stderr. `Err` carries the
+/// exit status when the input could not be compiled at all.
+pub fn load(path: &Path) -> anyhow::Result<Result<Compiled, Status>> {
+    match load_quiet(path)? {
+        Loaded::Rejected { source, diagnostics } => {
+            ui::diagnostics(&diagnostics, &source);
+            Ok(Err(Status::Error))
+        }
+        Loaded::Compiled(compiled) => {
+            ui::diagnostics(&compiled.diagnostics, &compiled.source);
+            Ok(Ok(*compiled))
+        }
     }
-    if analysis.has_errors() {
-        ui::diagnostics(&analysis.diagnostics, &source);
-        return Ok(Err(Status::Error));
-    }
-    let mut output = compiler::compile(&analysis.rules, options)?;
-    output.report.warnings = analysis
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let at = source.line_col(d.span.start);
-            compiler::report::WarningReport {
-                code: d.code.as_str().into(),
-                message: d.message.clone(),
-                line: at.line,
-                column: at.col,
-            }
-        })
-        .collect();
-    let mut all = analysis.diagnostics.clone();
-    all.extend(output.diagnostics.iter().cloned());
-    ui::diagnostics(&all, &source);
-    Ok(Ok(Compiled { source, rules: analysis.rules, output }))
+}
+
+/// Compiles for `--pretty`: the same placement, readable code.
+fn pretty(compiled: &Compiled) -> anyhow::Result<compiler::CompileReturn> {
+    let options = compiler::CompileOptions { pretty: true, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
+    Ok(compiler::compile(&compiled.rules, &options)?)
 }
 
 /// Runs the command.
 pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
-    let options = compiler::CompileOptions { pretty: args.pretty, max_function_bytes: args.max_bytes };
-    let compiled = match load(&args.rules, &options)? {
+    let mut compiled = match load(&args.rules)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };
     if rules_dsl::diagnostics::has_errors(&compiled.output.diagnostics) {
         // Over a CloudFront limit: nothing is written, so nothing unusable gets deployed.
         return Ok(Status::Error);
+    }
+    let over: Vec<String> = compiled
+        .output
+        .report
+        .functions
+        .iter()
+        .filter(|f| f.bytes > args.max_bytes)
+        .map(|f| {
+            format!("{} is {} B, over --max-bytes {}", f.file, ui::thousands(f.bytes), ui::thousands(args.max_bytes))
+        })
+        .collect();
+    if !over.is_empty() {
+        for line in over {
+            ui::note(&format!("error: {line}; nothing written"));
+        }
+        return Ok(Status::Failure);
+    }
+    if args.pretty {
+        compiled.output = pretty(&compiled)?;
     }
     write_outputs(&args.out_dir, &compiled.output)?;
     let output = &compiled.output;

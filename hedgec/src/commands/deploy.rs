@@ -100,50 +100,26 @@ fn endpoint(url: &str) -> Result<String, String> {
     }
 }
 
-/// The viewer-response function of rules without header rules.
-pub const PASS_THROUGH: &str = "function handler(event) { return event.response; }";
-
 /// The site to deploy for compiled rules.
 pub fn site(args: &DeployArgs, compiled: &compile::Compiled) -> Result<deploy::Site, String> {
-    let output = &compiled.output;
-    let mut functions = vec![deploy::FunctionSpec {
-        name: args.request_function.clone(),
-        code: output.request.clone(),
-        comment: "hedgec viewer-request".into(),
-        side: 'r',
-        namespace: output.request_store.as_ref().map(|s| s.namespace.clone()),
-    }];
-    match (&args.response_function, &output.response) {
-        (Some(name), response) => {
-            if name == &args.request_function {
-                return Err("--request-function and --response-function must name different functions".into());
+    let names =
+        deploy::FunctionNames { request: args.request_function.clone(), response: args.response_function.clone() };
+    deploy::Site::from_compiled(&compiled.output, &names, compiled.rules.settings.kvs_id.clone()).map_err(|error| {
+        match error {
+            deploy::SiteError::SameName => {
+                "--request-function and --response-function must name different functions".to_string()
             }
-            functions.push(deploy::FunctionSpec {
-                name: name.clone(),
-                code: response.clone().unwrap_or_else(|| PASS_THROUGH.to_string()),
-                comment: "hedgec viewer-response".into(),
-                side: 'h',
-                namespace: output.response_store.as_ref().map(|s| s.namespace.clone()),
-            })
-        }
-        (None, Some(_)) => {
-            return Err(format!(
+            deploy::SiteError::ResponseFunctionMissing => format!(
                 "{} has header rules, which run in a viewer-response function: add --response-function NAME",
                 compiled.source.name()
-            ));
+            ),
         }
-        (None, None) => {}
-    }
-    Ok(deploy::Site {
-        functions,
-        entries: output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect(),
-        store_id: compiled.rules.settings.kvs_id.clone(),
     })
 }
 
 /// Runs the command.
 pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
-    let compiled = match compile::load(&args.rules, &compiler::CompileOptions::default())? {
+    let compiled = match compile::load(&args.rules)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };
@@ -192,6 +168,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
     }
     if args.format == Format::Json {
         let mut json = report.plan.to_json();
+        json["format_version"] = ui::FORMAT_VERSION.into();
         json["dry_run"] = serde_json::Value::Bool(args.dry_run);
         json["applied"] = report.applied.as_ref().map_or(serde_json::Value::Null, deploy::Applied::to_json);
         ui::stdout(&serde_json::to_string_pretty(&json)?);

@@ -90,8 +90,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Status> {
         spec.country = Some(country.to_ascii_uppercase());
     }
 
-    let options = compiler::CompileOptions::default();
-    let target = match site::load(&args.rules, None, &options)? {
+    let target = match site::load(&args.rules, None)? {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
@@ -315,7 +314,7 @@ mod tests {
         let analysis = rules_dsl::analyze(&source);
         let output = compiler::compile(&analysis.rules, &compiler::CompileOptions::default()).unwrap();
         let origin = analysis.rules.routes[0].origin;
-        let compiled = super::Compiled { source, rules: analysis.rules, output };
+        let compiled = super::Compiled { source, rules: analysis.rules, output, diagnostics: Vec::new() };
         assert_eq!(super::statement(&compiled, origin), "redirect /a /b");
     }
 }

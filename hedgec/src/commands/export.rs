@@ -107,7 +107,7 @@ fn site(args: &ExportArgs, compiled: &compile::Compiled) -> export::Site {
 
 /// Runs the command.
 pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
-    let compiled = match compile::load(&args.rules, &compiler::CompileOptions::default())? {
+    let compiled = match compile::load(&args.rules)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };

@@ -2,7 +2,7 @@
 //! not carry over exactly reported line by line.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
@@ -71,6 +71,7 @@ pub struct ImportArgs {
 /// The JSON printed with `--format json`.
 #[derive(Serialize)]
 struct Report<'a> {
+    format_version: u32,
     format: &'static str,
     files: Vec<String>,
     output: Option<String>,
@@ -80,6 +81,17 @@ struct Report<'a> {
     hedge: Option<&'a str>,
 }
 
+/// Prints why an input cannot be imported: a diagnostic on the file's text, or a wrong option.
+fn report_input_error(error: importers::InputError, text: &str) -> Status {
+    match error {
+        importers::InputError::File { file, diagnostic } => ui::input_error(diagnostic, Path::new(&file), text),
+        importers::InputError::Option(message) => {
+            ui::note(&format!("error: {message}"));
+            Status::Error
+        }
+    }
+}
+
 /// Runs the command.
 pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
     let mut inputs = Vec::new();
@@ -87,10 +99,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
         let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         match importers::Input::from_bytes(path.display().to_string(), &bytes) {
             Ok(input) => inputs.push(input),
-            Err(error) => {
-                ui::note(&format!("error: {error}"));
-                return Ok(Status::Error);
-            }
+            Err(error) => return Ok(report_input_error(error, &String::from_utf8_lossy(&bytes))),
         }
     }
     let site = match &args.site {
@@ -103,8 +112,13 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
     let result = match importers::import(args.source.format(), &inputs, &options) {
         Ok(result) => result,
         Err(error) => {
-            ui::note(&format!("error: {error}"));
-            return Ok(Status::Error);
+            let text = match &error {
+                importers::InputError::File { file, .. } => {
+                    inputs.iter().find(|i| &i.name == file).map(|i| i.text.as_str())
+                }
+                importers::InputError::Option(_) => None,
+            };
+            return Ok(report_input_error(error, text.unwrap_or_default()));
         }
     };
     if let Some(path) = &args.output {
@@ -125,11 +139,12 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                 }
             }
             if args.output.is_none() {
-                print!("{}", result.hedge);
+                ui::stdout_raw(&result.hedge);
             }
         }
         Format::Json => {
             let report = Report {
+                format_version: ui::FORMAT_VERSION,
                 format: args.source.format().name(),
                 files: files.clone(),
                 output: args.output.as_ref().map(|p| p.display().to_string()),
@@ -137,7 +152,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                 findings: &result.findings,
                 hedge: args.output.is_none().then_some(result.hedge.as_str()),
             };
-            println!("{}", serde_json::to_string_pretty(&report).context("cannot write JSON")?);
+            ui::stdout(&serde_json::to_string_pretty(&report).context("cannot write JSON")?);
         }
     }
     let written = match &args.output {

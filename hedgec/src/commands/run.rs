@@ -118,7 +118,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     };
     let event = match runtime_js::input::event(&event_text) {
         Ok((event, _)) => event,
-        Err(error) => return unusable(format!("{}:{error}", args.event.display())),
+        Err(diagnostic) => return Ok(ui::input_error(diagnostic, &args.event, &event_text)),
     };
     let store = match &args.kvs {
         None => runtime_js::Store::default(),
@@ -129,7 +129,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
             };
             match runtime_js::input::kvs(&text) {
                 Ok(store) => store,
-                Err(error) => return unusable(format!("{}:{error}", path.display())),
+                Err(diagnostic) => return Ok(ui::input_error(diagnostic, path, &text)),
             }
         }
     };
@@ -154,6 +154,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call) {
     match args.format {
         Format::Json => {
             let mut object = json!({
+                "format_version": ui::FORMAT_VERSION,
                 "output": call.output,
                 "error": call.error,
                 "logs": call.logs,
@@ -164,7 +165,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call) {
             if let Some(origin) = &call.origin {
                 object["origin"] = origin.clone();
             }
-            println!("{}", serde_json::to_string_pretty(&object).expect("JSON values serialize"));
+            ui::stdout(&serde_json::to_string_pretty(&object).expect("JSON values serialize"));
         }
         Format::Aws => {
             let name = args.function.file_stem().map_or_else(|| "function".into(), |s| s.to_string_lossy().to_string());
@@ -185,7 +186,7 @@ fn print(args: &RunArgs, call: &runtime_js::Call) {
                     "FunctionOutput": call.output.as_ref().map_or_else(|| "{}".to_string(), Value::to_string),
                 }
             });
-            println!("{}", serde_json::to_string_pretty(&result).expect("JSON values serialize"));
+            ui::stdout(&serde_json::to_string_pretty(&result).expect("JSON values serialize"));
         }
         Format::Text => {
             for line in &call.logs {

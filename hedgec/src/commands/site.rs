@@ -54,12 +54,8 @@ pub fn is_function(path: &Path) -> bool {
 }
 
 /// Compiles `path` (or reads a function), printing diagnostics. `Err(status)` when the input
-/// cannot be used. `options` are the compile options for rules.
-pub fn load(
-    path: &Path,
-    kvs_file: Option<&Path>,
-    options: &compiler::CompileOptions,
-) -> anyhow::Result<Result<Target, Status>> {
+/// cannot be used.
+pub fn load(path: &Path, kvs_file: Option<&Path>) -> anyhow::Result<Result<Target, Status>> {
     if is_function(path) {
         let code = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         let kvs = match kvs_file {
@@ -71,7 +67,7 @@ pub fn load(
         };
         return Ok(Ok(Target { request: code, response: None, kvs, compiled: None }));
     }
-    let compiled = match compile::load(path, options)? {
+    let compiled = match compile::load(path)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(Err(status)),
     };
@@ -92,9 +88,6 @@ pub fn read_kvs(path: &Path) -> anyhow::Result<Result<cases::Kvs, Status>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match runtime_js::input::kvs(&text) {
         Ok(store) => Ok(Ok(store.data().clone())),
-        Err(error) => {
-            crate::ui::note(&format!("error: {}:{error}", path.display()));
-            Ok(Err(Status::Error))
-        }
+        Err(diagnostic) => Ok(Err(crate::ui::input_error(diagnostic, path, &text))),
     }
 }

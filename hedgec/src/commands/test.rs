@@ -83,8 +83,7 @@ pub struct MismatchJson {
 
 /// Runs the command.
 pub fn run(args: &TestArgs) -> anyhow::Result<Status> {
-    let options = compiler::CompileOptions::default();
-    let target = match site::load(&args.target, args.kvs.as_deref(), &options)? {
+    let target = match site::load(&args.target, args.kvs.as_deref())? {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
@@ -132,10 +131,7 @@ pub fn load_cases(path: &Path) -> anyhow::Result<Result<cases::CaseFile, Status>
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))) {
         Ok(file) => Ok(Ok(file)),
-        Err(error) => {
-            ui::note(&format!("error: {}:{error}", path.display()));
-            Ok(Err(Status::Error))
-        }
+        Err(diagnostic) => Ok(Err(ui::input_error(diagnostic, path, &text))),
     }
 }
 
