@@ -114,6 +114,18 @@ pub enum Command {
     /// Example: hedgec deploy site.hedge --request-function site-req --response-function site-resp --kvs site-data --dry-run
     #[command(display_name = "hedgec")]
     Deploy(commands::deploy::DeployArgs),
+
+    /// Write the site as Terraform, CloudFormation or CDK code, for teams that deploy with them.
+    ///
+    /// Compiles, then writes the functions (cloudfront-js-2.0, code inline, published), the
+    /// KeyValueStore with its data, their association, and the function ARNs as outputs to attach
+    /// to a distribution's cache behaviors. The store's name carries a hash of its data: new data
+    /// is a new store, filled before the functions move to it, and the old store outlives the
+    /// move (docs/export.md). Exit status 2, with nothing written, when a function is over 10 KB,
+    /// the data over 5 MB or the template over CloudFormation's limits.
+    ///
+    /// Example: hedgec export terraform site.hedge -o infra --request-function site-req --kvs site-data
+    Export(commands::export::ExportArgs),
 }
 
 #[cfg(test)]

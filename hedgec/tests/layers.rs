@@ -11,7 +11,7 @@ use serde_json::Value;
 /// The layers, lowest first. A crate may depend on crates of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["platform", "diagnostics", "syntax-gate"],
-    &["kvs-layout", "rules-dsl", "runtime-js"],
+    &["kvs-layout", "rules-dsl", "runtime-js", "export"],
     &["compiler", "cases", "importers"],
     &["deploy", "deploy-fake", "dev"],
     &["hedgec"],

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod deploy;
 pub mod dev;
 pub mod explain;
+pub mod export;
 pub mod import;
 pub mod run;
 pub mod site;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Deploy(args) => deploy::run(&args),
         Command::Dev(args) => dev::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
