@@ -265,7 +265,7 @@ impl Generator<'_> {
             30 => format!("`${{{}}}-${{{}}}`", s(self), self.expr(Type::Num)),
             31 => format!("{}.repeat({})", s(self), self.pick(&["0", "1", "2", "3"])),
             32 => format!("({} ? {} : {})", self.expr(Type::Bool), s(self), s(self)),
-            _ => format!("(event.request.rawQueryString() || '')"),
+            _ => "(event.request.rawQueryString() || '')".to_string(),
         }
     }
 
