@@ -10,17 +10,22 @@ use std::path::Path;
 
 use cases::{Engine, Kvs, ResponseEventRequest, Site};
 
-/// Compiles the rules of a case file and runs its cases on `engine`. Returns one line per
-/// failure (empty when everything passed).
-pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String>, String> {
+/// Reads and parses a case file; an error is the rendered diagnostic.
+pub fn read_case_file(path: &Path) -> Result<cases::casefile::CaseFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
+    cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
         rules_dsl::diagnostics::render(
             &[e],
             &rules_dsl::SourceFile::new(path.display().to_string(), text.as_str()),
             false,
         )
-    })?;
+    })
+}
+
+/// Compiles the rules of a case file and runs its cases on `engine`. Returns one line per
+/// failure (empty when everything passed).
+pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String>, String> {
+    let file = read_case_file(path)?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
     let (analysed, compiled) = compile_with_rules(rules, &path.display().to_string())?;
     let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
@@ -197,14 +202,7 @@ fn call_disagreements(which: &str, njs: Option<&cases::Outcome>, boa: Option<&ca
 /// request as forwarded and for the one that shows it as received. Returns the number of
 /// requests compared and one line per disagreement.
 pub fn compare_engines_on_rules_file(path: &Path) -> Result<(usize, Vec<String>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let file = cases::casefile::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
-        rules_dsl::diagnostics::render(
-            &[e],
-            &rules_dsl::SourceFile::new(path.display().to_string(), text.as_str()),
-            false,
-        )
-    })?;
+    let file = read_case_file(path)?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
     let compiled = compile(rules, &path.display().to_string())?;
     let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
