@@ -10,6 +10,20 @@ use std::path::Path;
 
 use cases::{Engine, Kvs, ResponseEventRequest, Site};
 
+/// Every `conformance/rules/*.toml` file, sorted. Asserts there are at least 20: a runner that
+/// finds no files would pass without testing anything.
+pub fn rules_files() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .expect("conformance/rules exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 20, "only {} rules files under {}", paths.len(), dir.display());
+    paths
+}
+
 /// Reads and parses a case file; an error is the rendered diagnostic.
 pub fn read_case_file(path: &Path) -> Result<cases::casefile::CaseFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -43,13 +43,7 @@ fn check(path: &Path, stem: &str) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("conformance/rules exists")
-        .map(|e| e.expect("readable").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
+    let paths = conformance::rules_files();
     let trials = paths
         .into_iter()
         .map(|path| {

@@ -2,21 +2,11 @@
 //! per file and engine checks the cases' expectations, and one per file compares the two
 //! engines' whole traces with each other (`conformance::trace_disagreements`).
 
-use std::path::PathBuf;
-
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
     let args = Arguments::from_args();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("conformance/rules exists")
-        .map(|e| e.expect("readable").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    // A runner that finds no files would pass without testing anything.
-    assert!(paths.len() >= 20, "only {} rules files under {}", paths.len(), dir.display());
+    let paths = conformance::rules_files();
     let mut trials = Vec::new();
     for path in paths {
         let stem = path.file_stem().expect("file").to_string_lossy().to_string();
