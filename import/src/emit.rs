@@ -46,10 +46,16 @@ fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// A pattern token: a `~REGEX` pattern is already written in its final form (quoted where it
+/// needs to be); any other goes through [`pattern_token`].
+fn from_token(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if pattern.starts_with('~') { std::borrow::Cow::Borrowed(pattern) } else { pattern_token(pattern) }
+}
+
 /// The statement of a route, without its comment.
 pub fn route_statement(route: &Route) -> String {
     let mut line = String::new();
-    let from = pattern_token(&route.from);
+    let from = from_token(&route.from);
     match &route.action {
         Action::Redirect { to, status } => {
             let _ = write!(line, "redirect {from} {} {status}", pattern_token(to));
@@ -104,7 +110,7 @@ pub fn emit(translation: &Translation) -> Emitted {
     }
     for index in blocks {
         let block = &translation.headers[index];
-        let pattern = pattern_token(&block.pattern);
+        let pattern = from_token(&block.pattern);
         let op_text = |name: &str, value: &Option<String>| match value {
             Some(value) => format!("{} {}", token(name), token(value)),
             None => format!("-{}", token(name)),

@@ -13,6 +13,10 @@
 //! - [`cloudflare`]: Pages `_redirects` and `_headers`, as Cloudflare's asset server reads them;
 //! - [`firebase`]: the `hosting` section of `firebase.json` (JSON with comments);
 //! - [`amplify`]: Amplify Hosting's rewrites and redirects JSON;
+//! - [`apache`]: `.htaccess` and httpd configuration (mod_alias, mod_rewrite, mod_headers);
+//! - [`nginx`]: nginx configuration (servers, locations, `rewrite`, `return`, `map`,
+//!   `add_header`), with its own tokenizer;
+//! - [`pcre`]: the servers' regular expressions as the language's patterns and targets;
 //! - [`json`]: JSON with comments, every value with its line and column;
 //! - [`secrets`]: credentials in URLs and header values, reported redacted, never copied;
 //! - [`csv`]: `from,to[,status]` rows, comma- or tab-separated, with or without a header line;
@@ -32,6 +36,7 @@
 //! [`site::Site::scan`].
 
 pub mod amplify;
+pub mod apache;
 pub mod cloudflare;
 pub mod csv;
 pub mod emit;
@@ -41,6 +46,8 @@ pub mod json;
 pub mod matching;
 pub mod model;
 pub mod netlify;
+pub mod nginx;
+pub mod pcre;
 pub mod secrets;
 pub mod site;
 pub mod text;
@@ -65,6 +72,10 @@ pub enum Format {
     Firebase,
     /// Amplify Hosting: the rewrites and redirects JSON.
     Amplify,
+    /// Apache httpd: `.htaccess` and server configuration.
+    Apache,
+    /// nginx: `nginx.conf` and site files.
+    Nginx,
 }
 
 impl Format {
@@ -76,6 +87,8 @@ impl Format {
             Format::Csv => "csv",
             Format::Firebase => "firebase",
             Format::Amplify => "amplify",
+            Format::Apache => "apache",
+            Format::Nginx => "nginx",
         }
     }
 
@@ -83,6 +96,7 @@ impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         [Format::Netlify, Format::Cloudflare, Format::Csv, Format::Firebase, Format::Amplify]
             .into_iter()
+            .chain([Format::Apache, Format::Nginx])
             .find(|f| f.name() == name)
     }
 }
@@ -200,6 +214,8 @@ pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Resu
         Format::Csv => csv::translate(inputs, &mut translation),
         Format::Firebase => firebase::translate(inputs, &mut translation)?,
         Format::Amplify => amplify::translate(inputs, &mut translation)?,
+        Format::Apache => apache::translate(inputs, &mut translation)?,
+        Format::Nginx => nginx::translate(inputs, &mut translation)?,
     }
     secrets::withhold(&mut translation);
     let hedge = validate::finish(&mut translation);

@@ -24,6 +24,12 @@ pub enum Source {
     Firebase,
     /// Amplify Hosting: the console's rewrites and redirects JSON (a list, or `customRules`).
     Amplify,
+    /// Apache httpd: `.htaccess` (per-directory, at the site's root) or server configuration
+    /// files: Redirect, RedirectMatch, RewriteRule with simple RewriteConds, Header.
+    Apache,
+    /// nginx: configuration files with server and location blocks: return, rewrite, map,
+    /// add_header, in nginx's order of precedence.
+    Nginx,
 }
 
 impl Source {
@@ -34,6 +40,8 @@ impl Source {
             Source::Csv => importers::Format::Csv,
             Source::Firebase => importers::Format::Firebase,
             Source::Amplify => importers::Format::Amplify,
+            Source::Apache => importers::Format::Apache,
+            Source::Nginx => importers::Format::Nginx,
         }
     }
 }
