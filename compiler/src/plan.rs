@@ -56,6 +56,8 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
     let settings = &rules.settings;
     let mut plan = Plan::default();
     let mut kvs_after: Option<usize> = None;
+    // Bytes of host lines per path: every host's line for a path shares that path's bucket.
+    let mut host_bytes: BTreeMap<String, usize> = BTreeMap::new();
     for route in &rules.routes {
         let before_kvs = kvs_after.unwrap_or(plan.code_routes.len());
         let matcher_ok = route.matcher.conditions.is_empty() && route.matcher.path.is_exact();
@@ -71,6 +73,15 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
             .filter(|_| fits_a_line(&route.action))
             .map(|literal| pattern::lookup_key(&literal, settings))
             .filter(|key| route.matcher.host.is_none() || !plan.kvs_routes.contains_key(key))
+            .filter(|key| match &route.matcher.host {
+                // Many hosts' rules for one path would crowd its bucket: the rest stay in code.
+                Some(host) => {
+                    let used = host_bytes.entry(key.clone()).or_default();
+                    *used += host.len() + key.len() + line_bytes(&route.action);
+                    *used <= HOST_LINES_PER_PATH_BYTES
+                }
+                None => true,
+            })
             .map(|key| match &route.matcher.host {
                 Some(host) => kvs::host_key(host, &key),
                 None => key,
@@ -100,6 +111,19 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
         }
     }
     plan
+}
+
+/// The most bytes the host lines of one path may take in its bucket (the rest of the bucket
+/// stays for other paths' lines).
+const HOST_LINES_PER_PATH_BYTES: usize = kvs::MAX_ENTRY_BYTES - 128;
+
+/// About the bytes an action's KVS line takes besides its key.
+fn line_bytes(action: &Action) -> usize {
+    let text = match action {
+        Action::Redirect { target, .. } | Action::Rewrite { target } => target.as_literal().map_or(0, |t| t.len()),
+        Action::Respond { body, .. } => body.as_deref().map_or(0, str::len),
+    };
+    text + 8
 }
 
 /// Whether an action can be written as a KVS line (no tab or line feed in a body, and a

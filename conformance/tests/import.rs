@@ -19,11 +19,15 @@ use cases::{Expect, Invocation, Kvs, OriginResponse, RequestSpec, ResponseEventR
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 
+#[path = "import/servers.rs"]
+mod servers;
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
     fixtures(&mut trials);
     corpora(&mut trials);
+    servers::corpora(&mut trials);
     cli(&mut trials);
     libtest_mimic::run(&args, trials).exit();
 }
@@ -910,7 +914,7 @@ fn cli_exit_statuses() -> Result<(), Failed> {
     let site_for_cloudflare =
         hedgec_import(&["cloudflare", "--site", dir.path().to_str().unwrap()], std::slice::from_ref(&kgateway))?;
     expect_exit(&site_for_cloudflare, 2)?;
-    let unknown_format = hedgec_import(&["apache"], &[kgateway])?;
+    let unknown_format = hedgec_import(&["lighttpd"], &[kgateway])?;
     expect_exit(&unknown_format, 2)?;
     let no_site = hedgec_import(&["netlify", "--site", dir.path().join("nope").to_str().unwrap()], &[cert])?;
     expect_exit(&no_site, 2)

@@ -229,16 +229,12 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), InputError
         let parsed = parse(file, input)?;
         let relative = input.name.ends_with(".htaccess");
         if relative {
-            let message = "read as the `.htaccess` at the site's root: rewrite patterns see the path without its leading `/`";
+            let message =
+                "read as the `.htaccess` at the site's root: rewrite patterns see the path without its leading `/`";
             t.finding(Loc::file(file), Kind::Assumed, message, "");
         }
-        let mut walk = Walk {
-            relative,
-            engine: false,
-            base: "/".into(),
-            conds: Vec::new(),
-            ignored: Default::default(),
-        };
+        let mut walk =
+            Walk { relative, engine: false, base: "/".into(), conds: Vec::new(), ignored: Default::default() };
         let mut scopes: Vec<Scope> = vec![Scope::default()];
         let mut vhost_of: Vec<Option<usize>> = Vec::new();
         for (directive, sections) in &parsed.directives {
@@ -291,7 +287,13 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), InputError
 fn directive_in(d: &Directive, section: Option<&Section>, scope: &mut Scope, w: &mut Walk, t: &mut Translation) {
     let counts = matches!(
         d.name.as_str(),
-        "redirect" | "redirectmatch" | "redirectpermanent" | "redirecttemp" | "rewriterule" | "header" | "errordocument"
+        "redirect"
+            | "redirectmatch"
+            | "redirectpermanent"
+            | "redirecttemp"
+            | "rewriterule"
+            | "header"
+            | "errordocument"
     );
     if counts {
         t.rule_seen();
@@ -346,12 +348,7 @@ fn directive_in(d: &Directive, section: Option<&Section>, scope: &mut Scope, w: 
 
 fn rewrite_cond(d: &Directive, w: &mut Walk) {
     let (Some(variable), Some(pattern)) = (d.args.first(), d.args.get(1)) else {
-        w.conds.push(Cond {
-            variable: String::new(),
-            pattern: String::new(),
-            negated: false,
-            or: false,
-        });
+        w.conds.push(Cond { variable: String::new(), pattern: String::new(), negated: false, or: false });
         return;
     };
     let flags = d.args.get(2).map(|a| a.text.to_ascii_uppercase()).unwrap_or_default();
@@ -486,7 +483,13 @@ fn status_word(word: &str) -> Option<u16> {
     }
 }
 
-fn rewrite_rule(d: &Directive, conds: &[Cond], scope: &mut Scope, w: &Walk, t: &mut Translation) -> Result<(), Failure> {
+fn rewrite_rule(
+    d: &Directive,
+    conds: &[Cond],
+    scope: &mut Scope,
+    w: &Walk,
+    t: &mut Translation,
+) -> Result<(), Failure> {
     if !w.engine {
         return Err((Kind::Invalid, "`RewriteEngine on` does not come before it, so Apache ignores it".into()));
     }
@@ -570,13 +573,23 @@ fn rewrite_rule(d: &Directive, conds: &[Cond], scope: &mut Scope, w: &Walk, t: &
                             .to_string(),
                     );
                 }
-                push_rewrite(scope, d, &hosts, &translated, Action::Redirect { to, status }, options, approximations, t)?;
+                push_rewrite(
+                    scope,
+                    d,
+                    &hosts,
+                    &translated,
+                    Action::Redirect { to, status },
+                    options,
+                    approximations,
+                    t,
+                )?;
                 return Ok(());
             }
             None => {
                 if !last {
                     approximations.push(
-                        "an internal rewrite without [L]: the later rules are not applied to the rewritten path".to_string(),
+                        "an internal rewrite without [L]: the later rules are not applied to the rewritten path"
+                            .to_string(),
                     );
                 }
                 if w.relative {
@@ -723,7 +736,10 @@ fn redirect(d: &Directive, scope: &mut Scope, t: &mut Translation) -> Result<(),
         if !from.starts_with('/') {
             return Err((Kind::Invalid, format!("`{from}` is not a URL-path (it starts with `/`)")));
         }
-        (Translated { path: text::literal_pattern(from), regex: false, refs: Refs::None, approximation: None }, Some(from))
+        (
+            Translated { path: text::literal_pattern(from), regex: false, refs: Refs::None, approximation: None },
+            Some(from),
+        )
     };
     let action = match (status, to) {
         (300..=399, Some(to)) => {
@@ -790,8 +806,12 @@ fn redirect(d: &Directive, scope: &mut Scope, t: &mut Translation) -> Result<(),
                 }
             };
             if prefix == "/" {
-                let all =
-                    Translated { path: "/*".into(), regex: false, refs: Refs::Splat(String::new()), approximation: None };
+                let all = Translated {
+                    path: "/*".into(),
+                    regex: false,
+                    refs: Refs::Splat(String::new()),
+                    approximation: None,
+                };
                 let mut parts = base.clone();
                 parts.push(Part::Group(1));
                 return push(&all, parts);

@@ -158,7 +158,8 @@ impl<'a> Lexer<'a> {
                     }
                     raw.push(b);
                 }
-                if self.at < self.bytes.len() && !matches!(self.bytes[self.at], b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b')')
+                if self.at < self.bytes.len()
+                    && !matches!(self.bytes[self.at], b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b')')
                 {
                     return Err(self.error(
                         self.at,
@@ -287,7 +288,8 @@ fn block(lexer: &mut Lexer<'_>, depth: usize) -> Result<(Vec<Directive>, Option<
 
 /// The byte offset of a location.
 fn offset_of(input: &Input, loc: Loc) -> usize {
-    let line_start: usize = input.text.split_inclusive('\n').take(loc.line.saturating_sub(1) as usize).map(str::len).sum();
+    let line_start: usize =
+        input.text.split_inclusive('\n').take(loc.line.saturating_sub(1) as usize).map(str::len).sum();
     let line = &input.text[line_start..];
     line_start + line.chars().take(loc.column.saturating_sub(1) as usize).map(char::len_utf8).sum::<usize>()
 }
@@ -309,7 +311,10 @@ enum Match {
     Exact(String),
     /// `^~`: a prefix that stops the regular-expression search.
     Stop(String),
-    Regex { re: String, nocase: bool },
+    Regex {
+        re: String,
+        nocase: bool,
+    },
     Prefix(String),
 }
 
@@ -357,9 +362,9 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), InputError
         server.http_only = any_ssl && !server.ssl;
     }
     let default = servers.iter().position(|s| s.default).or(if servers.is_empty() { None } else { Some(0) });
-    let default_has_rules = default.is_some_and(|d| has_rules(servers[d].directive));
     let mut used_maps = Vec::new();
     let order: Vec<usize> = (0..servers.len()).filter(|&i| Some(i) != default).chain(default).collect();
+    let mut guards = Vec::new();
     for i in order {
         let server = &servers[i];
         let hosts = if Some(i) == default { Vec::new() } else { server.names.clone() };
@@ -370,22 +375,31 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), InputError
             first,
             "moved: nginx runs a server's rewrite directives before choosing a location, and chooses locations by precedence (`=`, longest `^~` prefix, regular expressions in order, longest prefix), not in file order",
         );
-        if Some(i) != default && default_has_rules && !server.http_only {
-            for host in &hosts {
-                if text::valid_host(host) {
-                    t.routes.push(Route {
-                        loc: server.directive.loc(),
-                        source: server.directive.source.clone(),
-                        from: format!("https://{host}/*"),
-                        action: Action::Rewrite { to: "/:splat".into() },
-                        options: Vec::new(),
-                        force: true,
-                        role: Role::Guard(format!(
-                            "keeps the default server's rules off {host}, which this server answers"
-                        )),
-                    });
-                }
+        if Some(i) == default {
+            // The default server's rules (without a host) must not take the hosts that other
+            // servers answer: a guard for each, before them, when there are any.
+            if t.routes.len() > first {
+                t.routes.splice(first..first, std::mem::take(&mut guards));
             }
+            continue;
+        }
+        let takes_all = |host: &str| {
+            let all = format!("https://{host}/*");
+            t.routes[first..].iter().any(|r| r.from == all && r.role == Role::Rule)
+        };
+        for host in hosts.iter().filter(|h| text::valid_host(h) && !server.http_only) {
+            if takes_all(host) {
+                continue;
+            }
+            guards.push(Route {
+                loc: server.directive.loc(),
+                source: server.directive.source.clone(),
+                from: format!("https://{host}/*"),
+                action: Action::Rewrite { to: "/:splat".into() },
+                options: Vec::new(),
+                force: true,
+                role: Role::Guard(format!("keeps the default server's rules off {host}, which this server answers")),
+            });
         }
     }
     for (name, map) in &maps {
@@ -403,21 +417,12 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), InputError
     }
     for (name, (loc, source, count)) in ignored {
         let times = if count == 1 { "once".to_string() } else { format!("{count} times") };
-        let message =
-            format!("`{name}` (here and {times} in all) is not a redirect, rewrite or header rule; it has no rule to import");
+        let message = format!(
+            "`{name}` (here and {times} in all) is not a redirect, rewrite or header rule; it has no rule to import"
+        );
         t.finding(loc, Kind::Note, message, &source);
     }
     Ok(())
-}
-
-/// Whether a server has any rule of its own.
-fn has_rules(server: &Directive) -> bool {
-    fn any(directives: &[Directive]) -> bool {
-        directives.iter().any(|d| {
-            matches!(d.name.text.as_str(), "rewrite" | "return" | "if") || d.block.as_deref().is_some_and(any)
-        })
-    }
-    server.block.as_deref().is_some_and(any)
 }
 
 /// Finds servers and maps at the top level and inside `http`.
@@ -439,7 +444,10 @@ fn collect<'d>(
                         "server_name" => names.extend(inner.args.iter().map(|a| a.text.to_ascii_lowercase())),
                         "listen" => {
                             default |= inner.args.iter().any(|a| a.text == "default_server" || a.text == "default");
-                            ssl |= inner.args.iter().any(|a| a.text == "ssl" || a.text.ends_with(":443") || a.text == "443");
+                            ssl |= inner
+                                .args
+                                .iter()
+                                .any(|a| a.text == "ssl" || a.text.ends_with(":443") || a.text == "443");
                         }
                         _ => {}
                     }
@@ -448,10 +456,7 @@ fn collect<'d>(
             }
             ("map", Some(inner)) => {
                 let (Some(source), Some(target)) = (d.arg(0), d.arg(1)) else { continue };
-                let entries = inner
-                    .iter()
-                    .filter_map(|e| Some((e.name.clone(), e.args.first()?.clone())))
-                    .collect();
+                let entries = inner.iter().filter_map(|e| Some((e.name.clone(), e.args.first()?.clone()))).collect();
                 maps.insert(
                     target.to_string(),
                     Map { source: source.to_string(), entries, loc: d.loc(), text: d.source.clone() },
@@ -521,7 +526,8 @@ fn server_rules(
     }
     let bad_name = hosts.iter().find(|h| !text::valid_host(h));
     if let Some(name) = bad_name {
-        let why = format!("the server name `{name}` is not a plain host name (wildcards and expressions cannot be matched)");
+        let why =
+            format!("the server name `{name}` is not a plain host name (wildcards and expressions cannot be matched)");
         report_all(directives, &why, t);
         return;
     }
@@ -624,7 +630,9 @@ fn order_locations<'d>(locations: &[&'d Directive], t: &mut Translation) -> Vec<
 /// The pattern of a location.
 fn location_pattern(matcher: &Match) -> Result<Translated, String> {
     match matcher {
-        Match::Exact(path) => Ok(Translated { path: text::literal_pattern(path), regex: false, refs: Refs::None, approximation: None }),
+        Match::Exact(path) => {
+            Ok(Translated { path: text::literal_pattern(path), regex: false, refs: Refs::None, approximation: None })
+        }
         Match::Stop(path) | Match::Prefix(path) => {
             if !path.starts_with('/') {
                 return Err(format!("the prefix `{path}` does not start with `/`"));
@@ -638,7 +646,12 @@ fn location_pattern(matcher: &Match) -> Result<Translated, String> {
                 pcre::accepted(&token)?;
                 return Ok(Translated { path: token, regex: true, refs: Refs::Groups, approximation: None });
             }
-            Ok(Translated { path: format!("{}*", text::literal_pattern(path)), regex: false, refs: Refs::None, approximation: None })
+            Ok(Translated {
+                path: format!("{}*", text::literal_pattern(path)),
+                regex: false,
+                refs: Refs::None,
+                approximation: None,
+            })
         }
         Match::Regex { re, nocase } => pcre::translate(re, *nocase, Subject::Path),
     }
@@ -760,7 +773,11 @@ fn if_block(
         return;
     };
     if value != name || !matches!(map.source.as_str(), "$uri" | "$request_uri") {
-        report_all(inner, "inside an `if` block: only `return CODE $map;` of a map on $uri or $request_uri is imported", t);
+        report_all(
+            inner,
+            "inside an `if` block: only `return CODE $map;` of a map on $uri or $request_uri is imported",
+            t,
+        );
         return;
     }
     t.rule_seen();
@@ -807,7 +824,14 @@ fn map_entry(entry: &Directive, status: u16, source: &str, ctx: &Ctx<'_>) -> Res
 
 /// A `return` or `rewrite` as routes (one per host); returns whether it answers every request
 /// its pattern selects.
-fn action(d: &Directive, within: &Translated, matcher: Option<&Match>, ctx: &Ctx<'_>, items: &mut Vec<Item>, t: &mut Translation) -> bool {
+fn action(
+    d: &Directive,
+    within: &Translated,
+    matcher: Option<&Match>,
+    ctx: &Ctx<'_>,
+    items: &mut Vec<Item>,
+    t: &mut Translation,
+) -> bool {
     let result = match d.name.text.as_str() {
         "return" => return_action(d, within, ctx),
         _ => rewrite_action(d, within, matcher, ctx, t),
@@ -831,7 +855,12 @@ fn action(d: &Directive, within: &Translated, matcher: Option<&Match>, ctx: &Ctx
     }
 }
 
-fn routes_for(d: &Directive, pattern: &Translated, action: (Action, Vec<String>), ctx: &Ctx<'_>) -> Result<Vec<Route>, Failure> {
+fn routes_for(
+    d: &Directive,
+    pattern: &Translated,
+    action: (Action, Vec<String>),
+    ctx: &Ctx<'_>,
+) -> Result<Vec<Route>, Failure> {
     let froms: Vec<String> = if ctx.hosts.is_empty() {
         vec![pattern.path.clone()]
     } else {
@@ -871,7 +900,12 @@ fn return_action(d: &Directive, within: &Translated, ctx: &Ctx<'_>) -> Result<(V
 }
 
 /// A redirect to `value` (a status of 300–399), or a response.
-fn redirect_or_respond(status: u16, value: Option<&str>, pattern: &Translated, ctx: &Ctx<'_>) -> Result<(Action, Vec<String>), Failure> {
+fn redirect_or_respond(
+    status: u16,
+    value: Option<&str>,
+    pattern: &Translated,
+    ctx: &Ctx<'_>,
+) -> Result<(Action, Vec<String>), Failure> {
     match status {
         301 | 302 | 303 | 307 | 308 => {
             let Some(value) = value else {
@@ -909,7 +943,10 @@ fn target(value: &str, pattern: &Translated, ctx: &Ctx<'_>) -> Result<(String, b
     for name in ["$host", "$http_host", "$server_name"] {
         if value.contains(name) {
             let Some(host) = ctx.host else {
-                return Err((Kind::Unsupported, format!("`{name}` stands for the request's host, which a target cannot copy")));
+                return Err((
+                    Kind::Unsupported,
+                    format!("`{name}` stands for the request's host, which a target cannot copy"),
+                ));
             };
             value = value.replace(name, host);
         }
@@ -937,7 +974,10 @@ fn target(value: &str, pattern: &Translated, ctx: &Ctx<'_>) -> Result<(String, b
             "uri" | "document_uri" => parts.extend(whole(pattern)?),
             n if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => parts.extend(pcre::parts(&format!("${n}"))),
             _ => {
-                return Err((Kind::Unsupported, format!("the variable `${name}` has no counterpart in the rules language")));
+                return Err((
+                    Kind::Unsupported,
+                    format!("the variable `${name}` has no counterpart in the rules language"),
+                ));
             }
         }
         rest = &after[name.len()..];
@@ -1076,7 +1116,8 @@ fn header(d: &Directive, pattern: &Translated, ctx: &Ctx<'_>, combined: bool, t:
     let froms: Vec<String> = match ctx.hosts.first() {
         None => vec![pattern.path.clone()],
         Some(_) if pattern.regex => {
-            let message = "a regular-expression location in a server for a named host: `~REGEX` patterns cannot carry a host";
+            let message =
+                "a regular-expression location in a server for a named host: `~REGEX` patterns cannot carry a host";
             return t.leave_out(d.loc(), Kind::Unsupported, message, &d.source);
         }
         Some(_) => ctx.hosts.iter().map(|h| format!("https://{h}{}", pattern.path)).collect(),
@@ -1089,7 +1130,8 @@ fn header(d: &Directive, pattern: &Translated, ctx: &Ctx<'_>, combined: bool, t:
         let message = "nginx uses the add_header lines of one level only (a location's replace the server's); header rules of every matching pattern combine";
         t.finding(d.loc(), Kind::Approximated, message, &d.source);
     }
-    let op = HeaderOp { loc: d.loc(), source: d.source.clone(), name: name.to_string(), value: Some(value.to_string()) };
+    let op =
+        HeaderOp { loc: d.loc(), source: d.source.clone(), name: name.to_string(), value: Some(value.to_string()) };
     for from in froms {
         t.headers.push(HeaderBlock { loc: d.loc(), source: d.source.clone(), pattern: from, ops: vec![op.clone()] });
     }
@@ -1105,8 +1147,9 @@ mod tests {
 
     #[test]
     fn tokens_follow_nginx() {
-        let parsed = words("server { # c\n  rewrite \"^/a/(\\d{4})$\" '/b $1' permanent;\n  add_header X \"a\\\"b\";\n}\n")
-            .expect("parses");
+        let parsed =
+            words("server { # c\n  rewrite \"^/a/(\\d{4})$\" '/b $1' permanent;\n  add_header X \"a\\\"b\";\n}\n")
+                .expect("parses");
         let server = parsed[0].block.as_ref().expect("block");
         assert_eq!(server[0].args[0].text, "^/a/(\\d{4})$");
         assert_eq!(server[0].args[1].text, "/b $1");

@@ -324,8 +324,7 @@ pub fn translate(re: &str, nocase: bool, subject: Subject) -> Result<Translated,
 
 /// The literal, prefix and everything forms, when the expression has one.
 fn plain_form(body: &str, start: bool, end: bool, lead: &str) -> Result<Option<Translated>, String> {
-    let everything =
-        |refs| Ok(Some(Translated { path: "/*".into(), regex: false, refs, approximation: None }));
+    let everything = |refs| Ok(Some(Translated { path: "/*".into(), regex: false, refs, approximation: None }));
     if matches!(body, "" | ".*" | ".*?") && (start || !end) {
         return everything(Refs::None);
     }
@@ -518,7 +517,10 @@ mod tests {
         let groups = Refs::Groups;
         assert_eq!(target(&parts("/new/$1?a=$2"), &groups).as_deref(), Ok("/new/$1?a=$2"));
         assert_eq!(target(&parts("/cost$"), &groups).as_deref(), Ok("/cost$$"));
-        assert_eq!(target(&parts("https://x.org/a:b/$1"), &Refs::Splat(String::new())).as_deref(), Ok("https://x.org/a\\:b/:splat"));
+        assert_eq!(
+            target(&parts("https://x.org/a:b/$1"), &Refs::Splat(String::new())).as_deref(),
+            Ok("https://x.org/a\\:b/:splat")
+        );
         assert!(target(&parts("https://$1.org/"), &groups).is_err());
         assert!(target(&parts("/a/$2"), &Refs::Splat(String::new())).is_err());
     }

@@ -1,0 +1,528 @@
+//! The Apache and nginx corpora under `conformance/import/`: small models of how each server
+//! answers a request, written here from the servers' documentation independently of the
+//! importer (mod_rewrite before mod_alias, `Redirect` prefixes on whole segments,
+//! unanchored `RedirectMatch`; nginx's server selection, server-level rewrites, then one
+//! location by precedence), and a request for every rule of every corpus sent through the
+//! imported rules on njs and on the local runtime and compared with the model.
+
+use std::collections::BTreeMap;
+
+use cases::{Expect, RequestSpec};
+use libtest_mimic::{Failed, Trial};
+use regex::Regex;
+
+use super::{Request, compile, fail, failures_to_result, manifest, run_cases};
+
+/// What a server answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Answer {
+    Redirect(u16, String),
+    Respond(u16),
+    /// The request goes on to the files, unchanged.
+    Pass,
+    /// Something the model does not follow (an `if`, an internal rewrite, a variable).
+    Unknown,
+}
+
+/// A corpus and its pinned counts: read, translated, approximated, reordered, reported.
+struct ServerCorpus {
+    name: &'static str,
+    format: importers::Format,
+    dir: &'static str,
+    file: &'static str,
+    counts: [usize; 5],
+}
+
+const CORPORA: &[ServerCorpus] = &[
+    ServerCorpus {
+        name: "apache-solr-site",
+        format: importers::Format::Apache,
+        dir: "apache-solr-site",
+        file: ".htaccess",
+        counts: [47, 47, 35, 0, 0],
+    },
+    ServerCorpus {
+        name: "nginx-k8s-io",
+        format: importers::Format::Nginx,
+        dir: "nginx-k8s-io",
+        file: "nginx.conf",
+        counts: [76, 52, 0, 0, 24],
+    },
+];
+
+pub fn corpora(trials: &mut Vec<Trial>) {
+    for corpus in CORPORA {
+        trials.push(Trial::test(format!("corpus::{}::engines", corpus.name), move || run(corpus)));
+    }
+}
+
+/// A path the expression matches: the first choice of every alternation and class, the fewest
+/// repetitions; `None` when it has none or when the model's engine cannot read it.
+fn sample(re: &str) -> Option<String> {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn walk(hir: &Hir, out: &mut String) {
+        match hir.kind() {
+            HirKind::Literal(lit) => out.push_str(&String::from_utf8_lossy(&lit.0)),
+            HirKind::Class(Class::Unicode(class)) => {
+                let ranges: Vec<(char, char)> = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
+                let pick = ranges
+                    .iter()
+                    .flat_map(|&(a, b)| (a..=b).take(200))
+                    .find(|c| c.is_ascii_alphanumeric())
+                    .or_else(|| ranges.first().map(|r| r.0));
+                out.extend(pick);
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                out.extend(class.ranges().first().map(|r| r.start() as char));
+            }
+            HirKind::Repetition(rep) => {
+                for _ in 0..rep.min {
+                    walk(&rep.sub, out);
+                }
+            }
+            HirKind::Capture(cap) => walk(&cap.sub, out),
+            HirKind::Concat(list) => list.iter().for_each(|h| walk(h, out)),
+            HirKind::Alternation(list) => walk(&list[0], out),
+            HirKind::Empty | HirKind::Look(_) => {}
+        }
+    }
+    let hir = regex_syntax::Parser::new().parse(re).ok()?;
+    let mut out = String::new();
+    walk(&hir, &mut out);
+    let path = if out.starts_with('/') { out } else { format!("/{out}") };
+    let ok = Regex::new(re).ok()?.is_match(&path) && !path.contains(['?', '#', ' ', '\n']) && path.is_ascii();
+    ok.then_some(path)
+}
+
+/// `$N` filled from captures.
+fn fill(template: &str, captures: &regex::Captures<'_>) -> String {
+    let mut out = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            let n = chars.next().and_then(|d| d.to_digit(10)).unwrap_or(0) as usize;
+            out.push_str(captures.get(n).map_or("", |m| m.as_str()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Apache: mod_rewrite (per-directory, in file order), then mod_alias (in file order).
+
+enum ApacheRule {
+    /// `Redirect`: a URL-path prefix on whole segments, the rest appended.
+    Prefix { line: u32, path: String, to: Option<String>, status: u16 },
+    /// `RedirectMatch`: an unanchored expression on the path.
+    Match { line: u32, re: Regex, to: Option<String>, status: u16 },
+}
+
+fn apache_status(word: &str) -> Option<u16> {
+    match word.to_ascii_lowercase().as_str() {
+        "permanent" => Some(301),
+        "temp" => Some(302),
+        "seeother" => Some(303),
+        "gone" => Some(410),
+        w => w.parse().ok(),
+    }
+}
+
+fn apache_rules(text: &str) -> (Vec<ApacheRule>, Vec<(u32, String)>) {
+    let mut rules = Vec::new();
+    let mut samples = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i as u32 + 1;
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        let Some(name) = words.first().map(|w| w.to_ascii_lowercase()) else { continue };
+        if !matches!(name.as_str(), "redirect" | "redirectmatch") {
+            assert!(name.starts_with('#'), "the model reads Redirect and RedirectMatch only: line {line}");
+            continue;
+        }
+        let (status, rest) = match apache_status(words[1]) {
+            Some(status) if !words[1].starts_with('/') => (status, &words[2..]),
+            _ => (302, &words[1..]),
+        };
+        let to = rest.get(1).map(|s| s.to_string());
+        if name == "redirect" {
+            samples.push((line, rest[0].to_string()));
+            samples.push((line, format!("{}/x", rest[0].trim_end_matches('/'))));
+            rules.push(ApacheRule::Prefix { line, path: rest[0].to_string(), to, status });
+        } else {
+            let re = Regex::new(rest[0]).expect("the corpus's expressions read in the regex crate");
+            samples.extend(sample(rest[0]).map(|p| (line, p)));
+            rules.push(ApacheRule::Match { line, re, to, status });
+        }
+    }
+    (rules, samples)
+}
+
+fn apache_answer(rules: &[ApacheRule], path: &str) -> Option<(u32, Answer)> {
+    for rule in rules {
+        let (line, target, status) = match rule {
+            ApacheRule::Prefix { line, path: prefix, to, status } => {
+                let base = prefix.trim_end_matches('/');
+                let rest = if path == prefix {
+                    ""
+                } else if let Some(rest) = path.strip_prefix(base).filter(|r| r.starts_with('/')) {
+                    if prefix.ends_with('/') { &rest[1..] } else { rest }
+                } else {
+                    continue;
+                };
+                (*line, to.as_ref().map(|t| format!("{t}{rest}")), *status)
+            }
+            ApacheRule::Match { line, re, to, status } => {
+                let Some(captures) = re.captures(path) else { continue };
+                (*line, to.as_ref().map(|t| fill(t, &captures)), *status)
+            }
+        };
+        return Some(match target {
+            Some(target) => (line, Answer::Redirect(status, target)),
+            None => (line, Answer::Respond(status)),
+        });
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// nginx: the server by host, its rewrite directives, then one location by precedence.
+
+/// A directive of the model's own reading of nginx syntax.
+#[derive(Debug)]
+struct Node {
+    line: u32,
+    words: Vec<String>,
+    block: Option<Vec<Node>>,
+}
+
+fn nginx_nodes(text: &str) -> Vec<Node> {
+    fn read(chars: &[char], at: &mut usize, line: &mut u32) -> Vec<Node> {
+        let mut out = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut start = 0;
+        while *at < chars.len() {
+            let c = chars[*at];
+            match c {
+                '\n' => {
+                    *line += 1;
+                    *at += 1;
+                }
+                c if c.is_whitespace() => *at += 1,
+                '#' => {
+                    while *at < chars.len() && chars[*at] != '\n' {
+                        *at += 1;
+                    }
+                }
+                ';' => {
+                    *at += 1;
+                    out.push(Node { line: start, words: std::mem::take(&mut words), block: None });
+                }
+                '{' => {
+                    *at += 1;
+                    let block = read(chars, at, line);
+                    out.push(Node { line: start, words: std::mem::take(&mut words), block: Some(block) });
+                }
+                '}' => {
+                    *at += 1;
+                    return out;
+                }
+                '"' | '\'' => {
+                    if words.is_empty() {
+                        start = *line;
+                    }
+                    *at += 1;
+                    let mut word = String::new();
+                    while *at < chars.len() && chars[*at] != c {
+                        if chars[*at] == '\\' {
+                            *at += 1;
+                        }
+                        if chars[*at] == '\n' {
+                            *line += 1;
+                        }
+                        word.push(chars[*at]);
+                        *at += 1;
+                    }
+                    *at += 1;
+                    words.push(word);
+                }
+                _ => {
+                    if words.is_empty() {
+                        start = *line;
+                    }
+                    let mut word = String::new();
+                    while *at < chars.len() && !chars[*at].is_whitespace() && !matches!(chars[*at], ';' | '{' | '}') {
+                        word.push(chars[*at]);
+                        *at += 1;
+                    }
+                    words.push(word);
+                }
+            }
+        }
+        out
+    }
+    let chars: Vec<char> = text.chars().collect();
+    read(&chars, &mut 0, &mut 1)
+}
+
+struct NginxServer<'n> {
+    names: Vec<String>,
+    default: bool,
+    body: &'n [Node],
+}
+
+fn nginx_servers(nodes: &[Node]) -> Vec<NginxServer<'_>> {
+    let mut out = Vec::new();
+    for node in nodes {
+        match (node.words.first().map(String::as_str), &node.block) {
+            (Some("http"), Some(inner)) => out.extend(nginx_servers(inner)),
+            (Some("server"), Some(body)) => {
+                let named =
+                    |name: &'static str| body.iter().filter(move |n| n.words.first().is_some_and(|w| w == name));
+                let names = named("server_name").flat_map(|n| n.words[1..].iter().cloned()).collect();
+                let default = named("listen").any(|n| n.words.iter().any(|w| w == "default_server"));
+                out.push(NginxServer { names, default, body });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The model's regex for an nginx expression (`~*` is case-insensitive).
+fn nginx_regex(re: &str, nocase: bool) -> Option<Regex> {
+    Regex::new(&if nocase { format!("(?i){re}") } else { re.to_string() }).ok()
+}
+
+/// A target with nginx's variables filled; `None` for variables the model does not follow.
+fn nginx_target(template: &str, host: &str, path: &str, captures: Option<&regex::Captures<'_>>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        match name.as_str() {
+            "request_uri" | "uri" => out.push_str(path),
+            "host" => out.push_str(host),
+            "scheme" => out.push_str("https"),
+            n if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => {
+                out.push_str(captures?.get(n.parse().ok()?).map_or("", |m| m.as_str()));
+            }
+            _ => return None,
+        }
+        rest = &after[name.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Runs `rewrite` and `return` directives in order: the first that answers.
+fn nginx_run(nodes: &[Node], host: &str, path: &str) -> Option<(u32, Answer)> {
+    for node in nodes {
+        let w: Vec<&str> = node.words.iter().map(String::as_str).collect();
+        match w.as_slice() {
+            ["if", ..] => return Some((node.line, Answer::Unknown)),
+            ["return", code, rest @ ..] => {
+                let status: u16 = code.parse().ok()?;
+                return Some(match rest.first() {
+                    _ if !(300..400).contains(&status) => (node.line, Answer::Respond(status)),
+                    Some(url) => match nginx_target(url, host, path, None) {
+                        Some(url) => (node.line, Answer::Redirect(status, url)),
+                        None => (node.line, Answer::Unknown),
+                    },
+                    None => (node.line, Answer::Unknown),
+                });
+            }
+            ["rewrite", re, to, flag @ ..] => {
+                let Some(regex) = nginx_regex(re, false) else { return Some((node.line, Answer::Unknown)) };
+                let Some(captures) = regex.captures(path) else { continue };
+                let url = to.starts_with("http://") || to.starts_with("https://") || to.starts_with("$scheme");
+                let status = match flag.first() {
+                    Some(&"permanent") => 301,
+                    Some(&"redirect") => 302,
+                    _ if url => 302,
+                    _ => return Some((node.line, Answer::Unknown)),
+                };
+                return Some(match nginx_target(to, host, path, Some(&captures)) {
+                    Some(to) => (node.line, Answer::Redirect(status, to)),
+                    None => (node.line, Answer::Unknown),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn nginx_answer(servers: &[NginxServer<'_>], host: &str, path: &str) -> Option<(u32, Answer)> {
+    let server = servers
+        .iter()
+        .find(|s| s.names.iter().any(|n| n == host))
+        .or_else(|| servers.iter().find(|s| s.default))
+        .or(servers.first())?;
+    let top: Vec<&Node> = server.body.iter().filter(|n| n.words.first().is_some_and(|w| w != "location")).collect();
+    let top_rules: Vec<Node> = top
+        .iter()
+        .filter(|n| matches!(n.words[0].as_str(), "rewrite" | "return"))
+        .map(|n| Node { line: n.line, words: n.words.clone(), block: None })
+        .collect();
+    if let Some(answer) = nginx_run(&top_rules, host, path) {
+        return Some(answer);
+    }
+    // Location precedence: `=`, then the longest prefix (final when `^~`), then expressions in
+    // order, then that longest prefix.
+    let locations: Vec<&Node> =
+        server.body.iter().filter(|n| n.words.first().is_some_and(|w| w == "location")).collect();
+    if let Some(exact) = locations.iter().find(|n| n.words.len() == 3 && n.words[1] == "=" && n.words[2] == path) {
+        return nginx_run(body(exact), host, path).or(Some((exact.line, Answer::Pass)));
+    }
+    let longest = locations
+        .iter()
+        .filter_map(|n| match n.words.as_slice() {
+            [_, modifier, prefix] if modifier == "^~" && path.starts_with(prefix.as_str()) => {
+                Some((*n, prefix.len(), true))
+            }
+            [_, prefix] if prefix.starts_with('/') && path.starts_with(prefix.as_str()) => {
+                Some((*n, prefix.len(), false))
+            }
+            _ => None,
+        })
+        .max_by_key(|(_, len, _)| *len);
+    let chosen = match longest {
+        Some((node, _, true)) => Some(node),
+        _ => locations
+            .iter()
+            .find(|n| match n.words.as_slice() {
+                [_, m, re] if m == "~" || m == "~*" => nginx_regex(re, m == "~*").is_some_and(|r| r.is_match(path)),
+                _ => false,
+            })
+            .copied()
+            .or(longest.map(|(n, _, _)| n)),
+    };
+    match chosen {
+        Some(location) => {
+            if location.words.get(1).is_some_and(|m| m == "~" || m == "~*")
+                && nginx_regex(&location.words[2], false).is_some_and(|r| r.capture_names().flatten().next().is_some())
+            {
+                return Some((location.line, Answer::Unknown));
+            }
+            nginx_run(body(location), host, path).or(Some((location.line, Answer::Pass)))
+        }
+        None => None,
+    }
+}
+
+/// The directives of a block.
+fn body(node: &Node) -> &[Node] {
+    node.block.as_deref().unwrap_or_default()
+}
+
+/// The requests of an nginx corpus: a path for every expression, exact location and prefix,
+/// on the first host of its server (or a host no server names, for the default server).
+fn nginx_samples(servers: &[NginxServer<'_>]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for server in servers {
+        let host = server.names.first().cloned().unwrap_or_else(|| "unnamed.example".into());
+        let visit = |nodes: &[Node], out: &mut Vec<(String, String)>| {
+            for node in nodes {
+                let w: Vec<&str> = node.words.iter().map(String::as_str).collect();
+                let path = match w.as_slice() {
+                    ["rewrite", re, ..] => sample(re),
+                    ["location", "=", path] => Some(path.to_string()),
+                    ["location", "~" | "~*", re] => sample(re),
+                    ["location", "^~", prefix] | ["location", prefix] => Some(format!("{}x", prefix)),
+                    _ => None,
+                };
+                out.extend(path.map(|p| (host.clone(), p)));
+            }
+        };
+        visit(server.body, &mut out);
+        for location in server.body.iter().filter(|n| n.words.first().is_some_and(|w| w == "location")) {
+            visit(location.block.as_deref().unwrap_or_default(), &mut out);
+        }
+        out.push((host.clone(), "/".into()));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn expect_of(answer: &Answer, path: &str) -> Option<Expect> {
+    match answer {
+        Answer::Redirect(status, location) => {
+            Some(Expect { status: Some(*status), location: Some(location.clone()), ..Expect::default() })
+        }
+        Answer::Respond(status) => Some(Expect { status: Some(*status), ..Expect::default() }),
+        Answer::Pass if !path.ends_with('/') => {
+            Some(Expect { status: Some(200), uri: Some(path.to_string()), ..Expect::default() })
+        }
+        Answer::Pass | Answer::Unknown => None,
+    }
+}
+
+fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
+    let dir = manifest().join("import").join(corpus.dir);
+    let text = std::fs::read_to_string(dir.join(corpus.file)).map_err(|e| fail(e.to_string()))?;
+    let input = importers::Input::new(corpus.file, text.clone());
+    let result = importers::import(corpus.format, &[input], &importers::ImportOptions::default())
+        .map_err(|e| fail(e.to_string()))?;
+    let s = result.summary;
+    let found = [s.rules, s.translated, s.approximated, s.reordered, s.reported];
+    println!("    {}: {s}", corpus.name);
+    if found != corpus.counts {
+        return Err(fail(format!(
+            "counts (read, translated, approximated, reordered, reported): {found:?}, pinned {:?}",
+            corpus.counts
+        )));
+    }
+    let output = compile(&result.hedge, corpus.name)?;
+    // (host, path) and what the server answers, by the rule (line) that answers.
+    let mut asked: Vec<(String, String, Option<(u32, Answer)>)> = Vec::new();
+    match corpus.format {
+        importers::Format::Apache => {
+            let (rules, samples) = apache_rules(&text);
+            for (_, path) in samples {
+                let answer = apache_answer(&rules, &path);
+                asked.push(("example.com".into(), path, answer));
+            }
+        }
+        _ => {
+            let nodes = nginx_nodes(&text);
+            let servers = nginx_servers(&nodes);
+            for (host, path) in nginx_samples(&servers) {
+                let answer = nginx_answer(&servers, &host, &path);
+                asked.push((host, path, answer));
+            }
+        }
+    }
+    let mut requests = Vec::new();
+    let mut skipped = BTreeMap::<&str, usize>::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (host, path, answer) in asked {
+        if !seen.insert((host.clone(), path.clone())) {
+            continue;
+        }
+        let (line, answer) = answer.unwrap_or((0, Answer::Pass));
+        if line > 0 && result.left_out(corpus.file, line) {
+            *skipped.entry("answered by a rule left out of the import").or_default() += 1;
+            continue;
+        }
+        let Some(expect) = expect_of(&answer, &path) else {
+            *skipped.entry("not followed by the model").or_default() += 1;
+            continue;
+        };
+        let url = format!("https://{host}{path}");
+        let invocation = RequestSpec::parse(&format!("GET {url}")).map_err(|e| fail(e.to_string()))?.event();
+        requests.push(Request::new(format!("line {line}: GET {url}"), invocation, expect));
+    }
+    println!(
+        "    {}: {} requests compared on njs and boa with the model; skipped: {skipped:?}",
+        corpus.name,
+        requests.len()
+    );
+    if requests.is_empty() {
+        return Err(fail("no requests"));
+    }
+    failures_to_result(run_cases(&output, &requests)?)
+}
