@@ -175,7 +175,8 @@ impl<'a> Lexer<'a> {
         let mut raw = Vec::new();
         while self.at < self.bytes.len() {
             let b = self.bytes[self.at];
-            if b.is_ascii_whitespace() || b == b';' || b == b'}' || (b == b'{' && raw.last() != Some(&b'$')) {
+            // As in nginx, `}` ends a word only where a word would start.
+            if b.is_ascii_whitespace() || b == b';' || (b == b'{' && raw.last() != Some(&b'$')) {
                 break;
             }
             if b == b'\\' && self.at + 1 < self.bytes.len() {
@@ -185,7 +186,6 @@ impl<'a> Lexer<'a> {
             raw.push(self.bytes[self.at]);
             self.bump();
         }
-        // `${name}`: the closing brace belongs to the word.
         let text = unescape(&String::from_utf8_lossy(&raw));
         Ok(Some(Token::Word(Word { text, loc, quoted: false })))
     }
@@ -248,10 +248,8 @@ fn block(lexer: &mut Lexer<'_>, depth: usize) -> Result<(Vec<Directive>, Option<
                     let at = offset_of(lexer.input, first.loc);
                     return Err(lexer.error(at, "a directive without its closing `;`", "end the directive with `;`"));
                 }
-                if depth > 0 {
-                    let at = lexer.bytes.len();
-                    return Err(lexer.error(at, "the file ends inside a block", "close every block with `}`"));
-                }
+                // A block left open is reported at its `{` by the caller.
+                let _ = depth;
                 return Ok((out, None));
             }
             Some(Token::Word(word)) => words.push(word),

@@ -5,8 +5,10 @@
 //! language's `~REGEX` must match the whole path. So an expression becomes, in order of
 //! preference: a literal path (`^/a/b$`), a prefix (`^/a/b`, `^/a/(.*)$`, written `/a/b*` with
 //! `$1` as `:splat`), everything (`^`, `^(.*)$`), or a `~REGEX` with `.*?` before and `.*` after
-//! where it is not anchored. The plain forms go to the KVS or to small code, and may carry a
-//! host; only the regular-expression form needs the language's regex subset, which
+//! where it is not anchored. When the language refuses the open `.*?` in front (beside another
+//! open repetition it would backtrack too much), an expression that starts with `/` (or any
+//! per-directory one) is read from the start of the path instead, and reported as approximated.
+//! The plain forms go to the KVS or to small code, and may carry a host; only the regular-expression form needs the language's regex subset, which
 //! [`accepted`] checks with the language's own front end so that a rejected expression is
 //! reported with the reason.
 //!
@@ -308,9 +310,10 @@ pub fn translate(re: &str, nocase: bool, subject: Subject) -> Result<Translated,
     let path = written(start);
     match accepted(&path) {
         Ok(()) => Ok(Translated { path, regex: true, refs: Refs::Groups, approximation: None }),
-        // Unanchored at both ends, the expression needs two open repetitions, which the language
-        // refuses; an expression written from the root is read from the start of the path.
-        Err(_) if !start && !end && body.starts_with('/') => {
+        // Unanchored at the start, the expression needs an open repetition before it, which the
+        // language refuses beside another; an expression written from the root (or from the
+        // directory) is read from the start of the path.
+        Err(_) if !start && (body.starts_with('/') || subject == Subject::Relative) => {
             let path = written(true);
             accepted(&path)?;
             let approximation = Some(format!(
@@ -501,7 +504,10 @@ mod tests {
         assert_eq!(t("/who.html", Subject::Path).path, "~/who.html.*");
         assert!(t("/who.html", Subject::Path).approximation.is_some());
         assert_eq!(t("^/a/(\\d{4})$", Subject::Path).path, "~\"/a/(\\d{4})\"");
-        assert_eq!(t("news(/.*)$", Subject::Relative).path, "~/.*?news(/.*)");
+        assert_eq!(t("news\\.html$", Subject::Relative).path, "~/.*?news\\.html");
+        let fallback = t("news(/.*)$", Subject::Relative);
+        assert_eq!(fallback.path, "~/news(/.*)");
+        assert!(fallback.approximation.is_some());
         assert_eq!(translate("^/a$", true, Subject::Path).expect("folds").path, "~/[aA]");
         assert!(translate("^/(?!x)", false, Subject::Path).is_err());
     }

@@ -461,6 +461,9 @@ fn expect_of(answer: &Answer, path: &str) -> Option<Expect> {
     }
 }
 
+/// A request (host, path) and what the server answers, with the line of the rule that answers.
+type Asked = (String, String, Option<(u32, Answer)>);
+
 fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
     let dir = manifest().join("import").join(corpus.dir);
     let text = std::fs::read_to_string(dir.join(corpus.file)).map_err(|e| fail(e.to_string()))?;
@@ -478,7 +481,7 @@ fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
     }
     let output = compile(&result.hedge, corpus.name)?;
     // (host, path) and what the server answers, by the rule (line) that answers.
-    let mut asked: Vec<(String, String, Option<(u32, Answer)>)> = Vec::new();
+    let mut asked: Vec<Asked> = Vec::new();
     match corpus.format {
         importers::Format::Apache => {
             let (rules, samples) = apache_rules(&text);
