@@ -11,7 +11,7 @@ use cases::{Expect, RequestSpec};
 use libtest_mimic::{Failed, Trial};
 use regex::Regex;
 
-use super::{Request, compile, fail, failures_to_result, manifest, run_cases};
+use super::{Request, compile, expect_exit, fail, failures_to_result, hedgec_import, manifest, run_cases};
 
 /// What a server answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +54,30 @@ pub fn corpora(trials: &mut Vec<Trial>) {
     for corpus in CORPORA {
         trials.push(Trial::test(format!("corpus::{}::engines", corpus.name), move || run(corpus)));
     }
+    trials.push(Trial::test("cli::server_input_errors", input_errors));
+}
+
+/// A file the server would refuse is an input error: exit 2, with its file, line and column.
+fn input_errors() -> Result<(), Failed> {
+    let dir = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let cases = [
+        ("nginx", "nginx.conf", "server {\n  rewrite ^/a$ /b permanent\n}\n", "nginx.conf:2:3"),
+        ("nginx", "site.conf", "server {\n  return 301 \"/x;\n}\n", "site.conf:2:14"),
+        ("nginx", "stray.conf", "server { }\n}\n", "stray.conf:2:1"),
+        ("apache", "httpd.conf", "<VirtualHost *:80>\nRedirect /a /b\n", "httpd.conf:1:1"),
+        ("apache", ".htaccess", "Redirect /a /b\n</IfModule>\n", ".htaccess:2:1"),
+    ];
+    for (format, name, text, place) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map_err(|e| fail(e.to_string()))?;
+        let output = hedgec_import(&[format], &[path])?;
+        expect_exit(&output, 2)?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !stderr.contains(place) {
+            return Err(fail(format!("{name}: no {place} in:\n{stderr}")));
+        }
+    }
+    Ok(())
 }
 
 /// A path the expression matches: the first choice of every alternation and class, the fewest
