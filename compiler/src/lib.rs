@@ -116,7 +116,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     // rules to the KVS and try again.
     let mut spill: BTreeSet<String> = BTreeSet::new();
     let mut oversized;
-    let (plan, request) = loop {
+    let (mut plan, request) = loop {
         let plan = plan::plan(rules, &spill);
         let mut route_lines: BTreeMap<String, String> = plan
             .kvs_routes
@@ -166,15 +166,7 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
             break (plan, request);
         }
     };
-    let header_lines: BTreeMap<String, String> =
-        plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
-    let response = if with_response {
-        Some(build_side(kvs::Side::Response, &header_lines, "", options, &mut oversized, |store| {
-            emit::response_function(rules, &plan, store)
-        })?)
-    } else {
-        None
-    };
+    let response = if with_response { Some(response_side(rules, &mut plan, options, &mut oversized)?) } else { None };
     for line in &oversized {
         let origin = match (plan.kvs_routes.get(&line.key), plan.spilled.get(&line.key)) {
             (Some(route), _) => route.origin,
@@ -263,6 +255,40 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
         code_before_kvs: plan.code_routes[..plan.kvs_after].iter().map(|r| r.origin).collect(),
         diagnostics,
     })
+}
+
+/// The viewer-response function, with exact-path header rules in the KVS or, when that is no
+/// larger, every header rule in code (then the function reads nothing). `plan` is left as the
+/// chosen placement.
+fn response_side<'r>(
+    rules: &'r Rules,
+    plan: &mut plan::Plan<'r>,
+    options: &CompileOptions,
+    oversized: &mut Vec<kvs::Oversized>,
+) -> Result<Side, InternalError> {
+    let build = |plan: &plan::Plan<'_>, options: &CompileOptions, oversized: &mut Vec<kvs::Oversized>| {
+        let header_lines: BTreeMap<String, String> =
+            plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
+        build_side(kvs::Side::Response, &header_lines, "", options, oversized, |store| {
+            emit::response_function(rules, plan, store)
+        })
+    };
+    if plan.kvs_headers.is_empty() {
+        return build(plan, options, oversized);
+    }
+    // Sizes are compared minified, so that `--pretty` shows the placement of the real output.
+    let minified = CompileOptions { pretty: false, ..options.clone() };
+    let mut with_kvs_oversized = Vec::new();
+    let with_kvs = build(plan, &minified, &mut with_kvs_oversized)?.code.len();
+    let kvs_placement = (plan.kvs_headers.clone(), plan.kvs_header_origins.clone(), plan.code_headers.clone());
+    plan::place_headers(plan, rules, false);
+    let in_code = build(plan, &minified, &mut Vec::new())?;
+    let code_fits = in_code.code.len() <= options.max_function_bytes;
+    if in_code.code.len() <= with_kvs || (!with_kvs_oversized.is_empty() && code_fits) {
+        return if options.pretty { build(plan, options, &mut Vec::new()) } else { Ok(in_code) };
+    }
+    (plan.kvs_headers, plan.kvs_header_origins, plan.code_headers) = kvs_placement;
+    build(plan, options, oversized)
 }
 
 struct Side {

@@ -29,7 +29,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     let uses_host = host_lines
         || plan.code_routes.iter().any(|r| r.matcher.host.is_some())
         || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
-    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = norm(uri), m, v, w, x, g, a, i, o, s, j, re, t;");
+    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = /*#__PURE__*/ norm(uri), m, v, w, x, g, a, i, o, s, j, re, t;");
     let exact_tests =
         plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
     if store.is_some() || exact_tests.into_iter().any(|m| m.path.is_exact()) {
@@ -147,7 +147,7 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>) 
     let settings = &rules.settings;
     let mut body = Body::default();
     body.line("var request = event.request, response = event.response, headers = response.headers, p = request.headers[\"x-hedge-path\"];");
-    body.line("var n = norm(p ? p.value : request.uri), m, v, a, c, o, i, j, ops = {};");
+    body.line("var n = /*#__PURE__*/ norm(p ? p.value : request.uri), m, v, a, c, o, i, j, ops = {};");
     if store.is_some() || plan.code_headers.iter().any(|(_, r)| r.matcher.path.is_exact()) {
         body.line(&format!("var k = {};", key_expr("n", settings)));
     }
