@@ -81,6 +81,11 @@ function cookie(request, name) {
   return c && c.value;
 }
 
+// Sets several headers: `values` maps names to values (emit/mod.rs `GROUPED_SETS`).
+function set(headers, values) {
+  for (var name in values) headers[name] = { value: values[name] };
+}
+
 // Records a header operation at rule position `at`, unless a later rule already decided it;
 // of two operations at the same position, the one recorded last wins.
 function put(ops, at, name, value) {
