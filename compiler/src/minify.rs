@@ -53,8 +53,10 @@ pub fn minify(source: &str, pretty: bool) -> Result<String, String> {
                 }),
                 ..Default::default()
             };
+            // The comments carry `/*#__PURE__*/` marks: a marked call whose result goes unused
+            // (the canonical path of a function that matches no path) is dropped with its helper.
             let extra = ExtraOptions { unresolved_mark, top_level_mark, mangle_name_cache: None };
-            optimize(program, cm.clone(), None, None, &options, &extra).apply(fixer(None))
+            optimize(program, cm.clone(), Some(&comments), None, &options, &extra).apply(fixer(None))
         };
         let mut buf = Vec::new();
         {

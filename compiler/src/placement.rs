@@ -8,6 +8,9 @@
 //! spill. A function still over its limit then is the function-size error of
 //! [`crate::limits`].
 //!
+//! Exact-path `header` rules then go to the KVS, unless the response function is no larger with
+//! every header rule in code (both are written and measured minified).
+//!
 //! [`Placement::lines`] encodes the KVS lines of the placed rules, and [`Summary`] is what the
 //! rest of hedgec (`explain`, `check`) needs to know of where each rule went.
 
@@ -41,20 +44,47 @@ pub struct Lines {
 pub fn place<'r>(rules: &'r Rules, options: &CompileOptions) -> Result<Placement<'r>, InternalError> {
     let settings = &rules.settings;
     let mut plan = plan::plan(rules, &BTreeSet::new());
-    if spillable_groups(&plan, settings).is_empty() {
-        return Ok(Placement { plan });
-    }
-    let model = SizeModel { rules, options };
-    let mut spill = BTreeSet::new();
-    loop {
-        let excess = model.request_bytes(&plan)?.saturating_sub(options.max_function_bytes);
-        let more = SizeModel::groups_to_spill(spillable_groups(&plan, settings), excess);
-        if more.is_empty() {
-            return Ok(Placement { plan });
+    if !spillable_groups(&plan, settings).is_empty() {
+        let model = SizeModel { rules, options };
+        let mut spill = BTreeSet::new();
+        loop {
+            let excess = model.request_bytes(&plan)?.saturating_sub(options.max_function_bytes);
+            let more = SizeModel::groups_to_spill(spillable_groups(&plan, settings), excess);
+            if more.is_empty() {
+                break;
+            }
+            spill.extend(more);
+            plan = plan::plan(rules, &spill);
         }
-        spill.extend(more);
-        plan = plan::plan(rules, &spill);
     }
+    place_headers(&mut plan, rules, options)?;
+    Ok(Placement { plan })
+}
+
+/// Keeps every `header` rule in code when the response function is then no larger than with its
+/// exact rules in the KVS (a few exact rules cost less than the KVS reader and its merge), or
+/// when some exact rule's KVS line is too large and the all-code function fits. Both functions
+/// are measured minified, as they are deployed.
+fn place_headers<'r>(plan: &mut Plan<'r>, rules: &'r Rules, options: &CompileOptions) -> Result<(), InternalError> {
+    if plan.kvs_headers.is_empty() {
+        return Ok(());
+    }
+    let minified = CompileOptions { pretty: false, ..options.clone() };
+    let response = |plan: &Plan<'r>| {
+        let headers = Placement::lines_of(plan, &rules.settings).headers;
+        function::write(kvs::Side::Response, &headers, "", &minified, |store| {
+            emit::response_function(rules, plan, store)
+        })
+    };
+    let with_kvs = response(plan)?;
+    let mut in_code = plan.clone();
+    plan::place_headers(&mut in_code, rules, false);
+    let all_code = response(&in_code)?.code.len();
+    let code_fits = all_code <= options.max_function_bytes;
+    if all_code <= with_kvs.code.len() || (!with_kvs.oversized.is_empty() && code_fits) {
+        *plan = in_code;
+    }
+    Ok(())
 }
 
 impl Placement<'_> {

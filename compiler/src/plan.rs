@@ -10,8 +10,10 @@
 //!   rule with conditions) is one of those tried before the KVS, or comes after it in the file;
 //!   otherwise it keeps its place in code. (Earlier rules that always take the path made it
 //!   unreachable; analysis already removed it.)
-//! - A `header` rule with an exact path and no host goes to the KVS; its operations carry
-//!   their position so the function can merge them with code rules in file order.
+//! - A `header` rule with an exact path and no host goes to the KVS, where its operations carry
+//!   their position so the function can merge them with code rules in file order, unless the
+//!   response function is smaller with every header rule in code ([`place_headers`]): a few
+//!   exact rules cost less than the KVS reader and its merge.
 //! - Everything else is code: patterns, hosts, conditions, `prefix-strip`, `request-header`.
 //! - When the code is over budget, pattern routes without host or conditions whose first segment
 //!   is literal may be *spilled* to the KVS, grouped by that segment (`/blog/*` holds every
@@ -30,7 +32,7 @@ use rules_dsl::pattern;
 use crate::kvs;
 
 /// Where each rule goes.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Plan<'r> {
     /// Exact routes by line key: the lookup key, or `host<TAB>lookup key` (`kvs::host_key`).
     pub kvs_routes: BTreeMap<String, &'r Route>,
@@ -99,8 +101,20 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
     if !spill.is_empty() {
         spill_routes(&mut plan, settings, spill);
     }
+    place_headers(&mut plan, rules, true);
+    plan
+}
+
+/// Places the response-header rules: with `kvs`, exact-path rules without a host go to the KVS
+/// and the rest to code; without it, every rule is code, in file order. The compiler tries both
+/// and keeps the smaller function: a few exact rules cost less code than the KVS reader.
+pub fn place_headers<'r>(plan: &mut Plan<'r>, rules: &'r Rules, kvs: bool) {
+    let settings = &rules.settings;
+    plan.kvs_headers.clear();
+    plan.kvs_header_origins.clear();
+    plan.code_headers.clear();
     for (position, rule) in rules.response_headers.iter().enumerate() {
-        if rule.matcher.is_unconditional_exact() {
+        if kvs && rule.matcher.is_unconditional_exact() {
             let literal = rule.matcher.path.literal_path().expect("exact");
             let key = pattern::lookup_key(&literal, settings);
             plan.kvs_header_origins.entry(key.clone()).or_insert(rule.origin);
@@ -110,7 +124,6 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
             plan.code_headers.push((position, rule));
         }
     }
-    plan
 }
 
 /// The most bytes the host lines of one path may take in its bucket (the rest of the bucket

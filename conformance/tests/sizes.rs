@@ -16,16 +16,35 @@ use std::process::{Command, Stdio};
 
 use cases::{Engine, Kvs, ResponseEventRequest, Site};
 
-/// A site of the table: a rules conformance file and the hand-written functions beside it.
+/// A site of the table.
 struct Row {
     name: &'static str,
-    cases: &'static str,
-    dir: &'static str,
+    rules: Rules,
+    /// The folder of the hand-written functions, when the site has them.
+    dir: Option<&'static str>,
+}
+
+/// Where a row's rules come from.
+enum Rules {
+    /// A case file under `conformance/`: its rules, and the cases the hand-written functions pass.
+    Cases(&'static str),
+    /// A real rules file of another tool, imported (`hedgec import`), from the external corpora.
+    Import(importers::Format, &'static str),
 }
 
 const ROWS: &[Row] = &[
-    Row { name: "spec example", cases: "rules/spec-example.toml", dir: "sizes/spec-example" },
-    Row { name: "header-heavy site", cases: "sizes/headers/cases.toml", dir: "sizes/headers" },
+    Row { name: "spec example", rules: Rules::Cases("rules/spec-example.toml"), dir: Some("sizes/spec-example") },
+    Row { name: "header-heavy site", rules: Rules::Cases("sizes/headers/cases.toml"), dir: Some("sizes/headers") },
+    Row {
+        name: "cert-manager import",
+        rules: Rules::Import(importers::Format::Netlify, "cert-manager-website/_redirects"),
+        dir: None,
+    },
+    Row {
+        name: "kgateway import",
+        rules: Rules::Import(importers::Format::Cloudflare, "kgateway-dev/_redirects"),
+        dir: None,
+    },
 ];
 
 fn root() -> PathBuf {
@@ -92,18 +111,46 @@ fn failures(file: &cases::casefile::CaseFile, site: Site<'_>, engine: &mut dyn E
 
 struct Sizes {
     hedgec: usize,
-    written: usize,
-    terser: usize,
-    esbuild: usize,
+    /// As written, after terser, after esbuild; `None` without a hand-written equivalent.
+    written: Option<[usize; 3]>,
+}
+
+/// A file of the external corpora, in `shared/external` next to the checkout or above it.
+fn external(path: &str) -> PathBuf {
+    let manifest = root();
+    let base = manifest
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/external"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| manifest.join("../../shared/external"));
+    base.join(path)
+}
+
+fn import(format: importers::Format, file: &str) -> String {
+    let path = external(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = file.rsplit('/').next().unwrap_or(file).to_string();
+    let input = importers::Input::new(name, text);
+    importers::import(format, &[input], &importers::ImportOptions::default()).expect("the corpus imports").hedge
 }
 
 fn measure(row: &Row) -> [Option<Sizes>; 2] {
-    let path = root().join(row.cases);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let file = cases::casefile::parse(&text, path.parent().unwrap()).unwrap();
-    assert!(!file.cases.is_empty(), "{} has no cases", path.display());
-    let compiled = conformance::compile(file.rules.as_deref().expect("rules"), row.name).unwrap();
-    let dir = root().join(row.dir);
+    let (rules, file) = match row.rules {
+        Rules::Cases(cases) => {
+            let path = root().join(cases);
+            let file = conformance::read_case_file(&path).unwrap();
+            assert!(!file.cases.is_empty(), "{} has no cases", path.display());
+            (file.rules.clone().expect("rules"), Some(file))
+        }
+        Rules::Import(format, file) => (import(format, file), None),
+    };
+    let compiled = conformance::compile(&rules, row.name).unwrap();
+    let (Some(dir), Some(file)) = (row.dir, file) else {
+        let response = compiled.response.as_ref().map(|r| Sizes { hedgec: r.len(), written: None });
+        return [Some(Sizes { hedgec: compiled.request.len(), written: None }), response];
+    };
+    let dir = root().join(dir);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
     let request = read("viewer-request.js").expect("a hand-written viewer-request.js");
     let response = read("viewer-response.js");
@@ -131,9 +178,7 @@ fn measure(row: &Row) -> [Option<Sizes>; 2] {
     }
     let sizes = |hedgec: usize, code: &str| Sizes {
         hedgec,
-        written: code.len(),
-        terser: terser(code).len(),
-        esbuild: esbuild(code).len(),
+        written: Some([code.len(), terser(code).len(), esbuild(code).len()]),
     };
     [
         Some(sizes(compiled.request.len(), &request)),
@@ -146,6 +191,8 @@ fn table() -> String {
         "# Function sizes: hedgec beside hand-written equivalents\n\n\
          Bytes of each function. The hand-written equivalents are in this folder; each passes the same\n\
          conformance cases as hedgec's output on njs and on the local runtime, as written and minified.\n\
+         Imported sites are real rules files of other tools, translated by `hedgec import`; they have no\n\
+         hand-written equivalent yet (—).\n\
          Written by `cargo test -p conformance --test sizes` (`HEDGEC_BLESS=1` to update).\n\n\
          | site | function | hedgec | hand-written | terser | esbuild | hedgec ÷ best |\n\
          |---|---|---:|---:|---:|---:|---:|\n",
@@ -153,14 +200,13 @@ fn table() -> String {
     for row in ROWS {
         for (side, sizes) in ["viewer-request", "viewer-response"].iter().zip(measure(row)) {
             let Some(s) = sizes else { continue };
-            let best = s.terser.min(s.esbuild);
-            let ratio = s.hedgec as f64 / best as f64;
-            writeln!(
-                out,
-                "| {} | {side} | {} | {} | {} | {} | {ratio:.2}× |",
-                row.name, s.hedgec, s.written, s.terser, s.esbuild
-            )
-            .unwrap();
+            let Some([written, terser, esbuild]) = s.written else {
+                writeln!(out, "| {} | {side} | {} | — | — | — | — |", row.name, s.hedgec).unwrap();
+                continue;
+            };
+            let ratio = s.hedgec as f64 / terser.min(esbuild) as f64;
+            writeln!(out, "| {} | {side} | {} | {written} | {terser} | {esbuild} | {ratio:.2}× |", row.name, s.hedgec)
+                .unwrap();
         }
     }
     out

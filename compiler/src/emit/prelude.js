@@ -8,7 +8,7 @@
 // callback is a native function, so the cost stays flat however many escapes a URI holds.
 // The regular expressions are built once, with the function, not on every call (`replace`
 // starts a global expression from the beginning each time, so sharing them is safe).
-var upper = Function.prototype.call.bind("".toUpperCase),
+var upper = /*#__PURE__*/ Function.prototype.call.bind("".toUpperCase),
   NON_ASCII = /[^!-~]+/g,
   ESCAPE = /%[0-9a-f]{2}/gi,
   UNRESERVED = /%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)/g;
@@ -79,6 +79,11 @@ function param(request, key) {
 function cookie(request, name) {
   var c = request.cookies[name];
   return c && c.value;
+}
+
+// Sets several headers: `values` maps names to values (emit/mod.rs `GROUPED_SETS`).
+function set(headers, values) {
+  for (var name in values) headers[name] = { value: values[name] };
 }
 
 // Records a header operation at rule position `at`, unless a later rule already decided it;
