@@ -94,19 +94,19 @@ impl Placement<'_> {
     }
 
     fn lines_of(plan: &Plan<'_>, settings: &Settings) -> Lines {
-        let mut lines = Lines::default();
-        lines.routes = plan
+        let mut routes: BTreeMap<String, String> = plan
             .kvs_routes
             .iter()
             .map(|(key, route)| (key.clone(), route_value(&route.action).encode(kvs::path_part(key))))
             .collect();
-        for (group, routes) in &plan.spilled {
-            let value = group_value(routes, settings);
-            lines.spilled.push_str(&format!("{group} {value}\n"));
-            lines.routes.insert(group.clone(), value);
+        let mut spilled = String::new();
+        for (group, group_routes) in &plan.spilled {
+            let value = group_value(group_routes, settings);
+            spilled.push_str(&format!("{group} {value}\n"));
+            routes.insert(group.clone(), value);
         }
-        lines.headers = plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
-        lines
+        let headers = plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
+        Lines { routes, spilled, headers }
     }
 
     /// The rule behind a KVS line key (for diagnostics about that line).
