@@ -217,10 +217,12 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             .filter(|r| why_not(&r.matcher, request, &canonical, &path_match) == Verdict::Matched)
             .map(|r| r.origin)
             .collect();
+        // CloudFront does not run the viewer-response function for an origin error.
+        let response_runs = request.origin_status.unwrap_or(200) < 400;
         explanation.response_headers = rules
             .response_headers
             .iter()
-            .filter(|r| why_not(&r.matcher, request, &canonical, &path_match) == Verdict::Matched)
+            .filter(|r| response_runs && why_not(&r.matcher, request, &canonical, &path_match) == Verdict::Matched)
             .map(|r| r.origin)
             .collect();
         if let (Some(store), true) = (&output.response_store, request.origin_status.unwrap_or(200) < 400) {

@@ -46,6 +46,10 @@ pub struct Retry {
     pub max: Duration,
     /// How long to wait for a new store to become ready.
     pub store_ready: Duration,
+    /// How long connecting may take; longer is a failure to retry.
+    pub connect_timeout: Duration,
+    /// How long one attempt of a call may take.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for Retry {
@@ -55,6 +59,23 @@ impl Default for Retry {
             base: Duration::from_millis(200),
             max: Duration::from_secs(20),
             store_ready: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Retry {
+    /// The policy of a dry run, which only reads: three attempts per call, short waits and
+    /// timeouts, so that an unreachable or refusing service is reported within seconds.
+    pub fn dry_run() -> Retry {
+        Retry {
+            attempts: 3,
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(1),
+            store_ready: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(3),
+            attempt_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -186,7 +207,7 @@ where
     let message = match (error.code(), error.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(&error).to_string(),
+        _ => first_line(&DisplayErrorContext(&error).to_string()),
     };
     if error.code().is_some_and(|code| REFUSED_CREDENTIALS.contains(&code)) {
         return Error::Credentials(format!("AWS refused the credentials ({operation}): {message}"));
@@ -322,8 +343,12 @@ pub struct Aws<'o> {
 impl<'o> Aws<'o> {
     /// Clients for `config`, pointed at `endpoint_url` when given.
     pub fn new(config: &SdkConfig, endpoint_url: Option<&str>, retry: Retry, observer: &'o dyn Observer) -> Aws<'o> {
-        let mut cloudfront = cf::config::Builder::from(config);
-        let mut store = kvs::config::Builder::from(config);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(retry.connect_timeout)
+            .operation_attempt_timeout(retry.attempt_timeout)
+            .build();
+        let mut cloudfront = cf::config::Builder::from(config).timeout_config(timeouts.clone());
+        let mut store = kvs::config::Builder::from(config).timeout_config(timeouts);
         if let Some(url) = endpoint_url {
             cloudfront = cloudfront.endpoint_url(url);
             store = store.endpoint_resolver(FixedKvsEndpoint(url.to_string()));

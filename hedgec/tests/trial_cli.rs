@@ -238,3 +238,86 @@ fn run_prints_each_gate_finding_once_with_its_position() {
     assert!(all.contains("gen.js:1:1: a generator function is not supported"), "{all}");
     assert_eq!(all.matches("a generator function is not supported").count(), 1, "{all}");
 }
+
+/// The files `docs/ci.md` shows, each after a `<!-- file: NAME -->` line, written into `dir`.
+fn docs_files(dir: &Path) -> Vec<String> {
+    let page = std::fs::read_to_string(repo().join("docs/ci.md")).expect("docs/ci.md");
+    let mut names = Vec::new();
+    let mut lines = page.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = line.strip_prefix("<!-- file: ").and_then(|l| l.strip_suffix(" -->")) else { continue };
+        assert!(lines.next().is_some_and(|l| l.starts_with("```")), "{name}: a fenced block follows");
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+        write(dir, name, &(body.join("\n") + "\n"));
+        names.push(name.to_string());
+    }
+    names
+}
+
+fn njs_available() -> bool {
+    Command::new("njs").arg("-v").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_case_files_of_the_docs_pass_and_a_viewer_response_function_is_tested() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let names = docs_files(d);
+    assert_eq!(names, ["cases.toml", "security-headers.js", "response-cases.toml", "not-found-event.json"]);
+    let site = repo().join("examples/site.hedge");
+
+    let output = run(d, &["test", site.to_str().unwrap(), "cases.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("3 passed, 0 failed"), "{}", text(&output));
+
+    let mut engines = vec!["boa"];
+    if njs_available() {
+        engines.push("njs");
+    }
+    for engine in engines {
+        let args = ["test", "security-headers.js", "response-cases.toml", "--viewer-response", "--engine", engine];
+        let output = run(d, &args);
+        assert_eq!(output.status.code(), Some(0), "{engine}: {}", text(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("2 passed, 0 failed"), "{}", text(&output));
+    }
+
+    // Without the flag the function would be called with a request: the case file says why not.
+    let output = run(d, &["test", "security-headers.js", "response-cases.toml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("response-cases.toml:7:1: `a missing page is cached for a minute` is a viewer-response event, and security-headers.js is tested as a viewer-request function: add --viewer-response"), "{}", text(&output));
+
+    // A wrong expectation fails with a diff, on both routes into the function.
+    let wrong = std::fs::read_to_string(d.join("response-cases.toml")).unwrap().replace("DENY", "SAMEORIGIN");
+    write(d, "wrong.toml", &wrong);
+    let output = run(d, &["test", "security-headers.js", "wrong.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("1 passed, 1 failed"), "{}", text(&output));
+
+    // A viewer-response event is checked like a request event, and takes no `origin`.
+    let event = std::fs::read_to_string(d.join("not-found-event.json")).unwrap();
+    write(d, "no-status.json", &event.replace("\"statusCode\": 404, ", ""));
+    write(d, "bad.toml", "[[case]]\nevent_file = \"no-status.json\"\nexpect = { status = 404 }\n");
+    let output = run(d, &["test", "security-headers.js", "bad.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("response.statusCode must be a number"), "{}", text(&output));
+    write(
+        d,
+        "bad.toml",
+        "[[case]]\nevent_file = \"not-found-event.json\"\norigin = { status = 500 }\nexpect = { status = 404 }\n",
+    );
+    let output = run(d, &["test", "security-headers.js", "bad.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("`origin` does not apply"), "{}", text(&output));
+
+    // Rules: a viewer-response event goes to the compiled viewer-response function.
+    write(d, "h.hedge", "header /* x-frame-options DENY\n");
+    write(
+        d,
+        "rules-cases.toml",
+        "[[case]]\nevent_file = \"not-found-event.json\"\nexpect = { status = 404, headers = { x-frame-options = \"DENY\" } }\n",
+    );
+    let output = run(d, &["test", "h.hedge", "rules-cases.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = run(d, &["test", "h.hedge", "rules-cases.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(2), "--viewer-response is for a function: {}", text(&output));
+}

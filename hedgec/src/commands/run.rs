@@ -17,7 +17,8 @@ pub enum Format {
     /// A summary for people, on stderr.
     Text,
     /// One JSON object on stdout: output, error, logs, compute_utilization, kvs_reads,
-    /// instructions (and origin, when the function changed it).
+    /// instructions (and origin, when the function changed it; error_position {line, column},
+    /// when it threw at a known place of its code).
     Json,
     /// The shape of `aws cloudfront test-function` (`TestResult`), on stdout.
     Aws,
@@ -169,6 +170,9 @@ fn print(args: &RunArgs, call: &runtime_js::Call, gate_reported: bool) {
             if let Some(origin) = &call.origin {
                 object["origin"] = origin.clone();
             }
+            if let Some(at) = call.error_position {
+                object["error_position"] = json!({ "line": at.line, "column": at.column });
+            }
             ui::stdout(&serde_json::to_string_pretty(&object).expect("JSON values serialize"));
         }
         Format::Aws => {
@@ -198,7 +202,12 @@ fn print(args: &RunArgs, call: &runtime_js::Call, gate_reported: bool) {
             }
             match (&call.output, &call.error) {
                 (_, Some(_)) if gate_reported => {}
-                (_, Some(error)) => ui::note(&format!("error: {error}")),
+                (_, Some(error)) => match call.error_position {
+                    Some(at) => {
+                        ui::note(&format!("{}:{}:{}: error: {error}", args.function.display(), at.line, at.column))
+                    }
+                    None => ui::note(&format!("error: {error}")),
+                },
                 (Some(output), None) => {
                     ui::note(&serde_json::to_string_pretty(output).expect("JSON values serialize"));
                 }
