@@ -288,10 +288,15 @@ pub async fn check_credentials(connection: &Connection, config: &SdkConfig) -> R
         Ok(Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_))) => {
             Err(Error::Credentials(NO_CREDENTIALS.to_string()))
         }
-        Ok(Err(error)) => Err(Error::Credentials(format!(
-            "the AWS credentials cannot be loaded: {}",
-            first_line(&DisplayErrorContext(&error).to_string())
-        ))),
+        Ok(Err(error)) => {
+            let text = DisplayErrorContext(&error).to_string();
+            // The instance metadata service is the chain's last resort: when it fails, nothing
+            // before it had credentials, and its own error says nothing useful to a laptop user.
+            if text.contains("IMDS") {
+                return Err(Error::Credentials(format!("{NO_CREDENTIALS} (nor is this an instance with a role)")));
+            }
+            Err(Error::Credentials(format!("the AWS credentials cannot be loaded: {}", first_line(&text))))
+        }
         Err(_) => Err(Error::Credentials("the AWS credentials took over 15 s to load".to_string())),
     }
 }

@@ -228,6 +228,15 @@ fn missing_credentials_and_an_unknown_profile_fail_at_once() {
     assert_setup_error(&output, took, "no AWS credentials found");
     assert!(output.stdout.is_empty());
 
+    // On a machine that is no cloud instance the chain ends at an instance metadata service
+    // that does not answer: still the one line, at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let no_instance = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let laptop = [("AWS_EC2_METADATA_DISABLED", "false"), ("AWS_EC2_METADATA_SERVICE_ENDPOINT", no_instance.as_str())];
+    let (output, took) = machine.run(&dry_run(&site, &endpoint, &[]), &laptop);
+    assert_setup_error(&output, took, "no AWS credentials found");
+
     let (output, took) = machine.run(&dry_run(&site, &endpoint, &["--format", "json"]), &[]);
     assert_setup_error(&output, took, "no AWS credentials found");
     let json: Value = serde_json::from_slice(&output.stdout).expect("a JSON document on stdout");
@@ -264,8 +273,10 @@ fn credentials_the_service_refuses_are_reported_in_one_line() {
     let json: Value = serde_json::from_slice(&output.stdout).expect("a JSON document on stdout");
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["error"]["kind"], "credentials");
-    let calls = fake.take_calls();
-    assert_eq!(calls.len(), 1, "a refusal is not retried: {calls:?}");
+    // In text, where retries would show: one line, so the refusal was not retried.
+    let (output, took) = machine.run(&dry_run(&site, &endpoint, &["--profile", "dev"]), &[]);
+    assert_setup_error(&output, took, "AWS refused the credentials");
+    assert!(output.stdout.is_empty());
 }
 
 #[test]
