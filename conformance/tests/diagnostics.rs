@@ -91,6 +91,8 @@ const ONE_PER_MISTAKE: &[(&str, &[&str])] = &[
     ("E002-unterminated-header-value", &["E002"]),
     ("E020-backslash", &["E020"]),
     ("E020-protocol-relative", &["E020"]),
+    // Each rule of a circle of redirects finds the same circle.
+    ("E022-redirect-cycle", &["E022"]),
 ];
 
 fn one_diagnostic_per_mistake() -> Result<(), Failed> {
