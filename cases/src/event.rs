@@ -29,9 +29,9 @@ pub struct RequestSpec {
 pub const DEFAULT_HOST: &str = "example.com";
 
 impl RequestSpec {
-    /// Parses `[METHOD] URL`, where URL is `http(s)://host/path?query`, `/path?query`, or
-    /// without its scheme `host.tld/path` or without its slash `path`. A lone word is a URL
-    /// requested with GET.
+    /// Parses `[METHOD] URL`, where URL is `http(s)://host/path?query` or `/path?query`. A lone
+    /// word is a URL requested with GET, and may also be `host.tld/path` without its scheme or
+    /// `path` without its slash.
     pub fn parse(line: &str) -> Result<RequestSpec, String> {
         let mut words = line.split_whitespace();
         let first = words.next().ok_or("empty request line; write e.g. GET https://example.com/a?b=1")?;
@@ -60,7 +60,7 @@ impl RequestSpec {
             (after[..end].to_ascii_lowercase(), &after[end..])
         } else if url.starts_with('/') {
             (DEFAULT_HOST.to_string(), url)
-        } else if url.starts_with('?') || url.contains("://") || url.contains(['\\', '@']) {
+        } else if !alone || url.starts_with('?') || url.contains("://") || url.contains(['\\', '@']) {
             return Err(format!("{url:?} is neither an http(s) URL nor a path starting with /"));
         } else {
             // `example.com/a` names a host; `old-page` and `page.html` are paths without their
@@ -252,7 +252,7 @@ mod tests {
         assert_eq!(bare("old-page"), get("example.com", "/old-page", None));
         assert_eq!(bare("page.html?a=1"), get("example.com", "/page.html", Some("a=1")));
         assert_eq!(bare("Shop.example.com/a?b"), get("shop.example.com", "/a", Some("b")));
-        assert_eq!(bare("head example.com/a").map(|s| s.0), Ok("HEAD".to_string()));
+        assert!(bare("HEAD example.com/a").is_err(), "after a method, a URL is written out");
         assert!(RequestSpec::parse("GET ftp://x").is_err());
     }
 }
