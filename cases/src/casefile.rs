@@ -14,13 +14,14 @@
 //! ```
 //!
 //! A case gives its request as a shorthand line (`request`, with optional `headers`,
-//! `cookies`, `country` and `viewer_ip`) or as a whole viewer-request event (`event`, inline,
-//! or `event_file`, a JSON file relative to the case file). `origin` sets the simulated origin
-//! response. `expect` is an [`Expect`].
+//! `cookies`, `country` and `viewer_ip`) or as a whole event (`event`, inline, or `event_file`,
+//! a JSON file relative to the case file). An event is a viewer-request event, or a
+//! viewer-response event, which goes straight to the viewer-response function. `origin` sets
+//! the simulated origin response of a request. `expect` is an [`Expect`].
 //!
 //! A mistake is a [`Diagnostic`] on the case file: `E101` (not TOML), `E102` (a field that does
 //! not exist or has the wrong type), `E103` (a case that cannot be run), `E104`/`E105` (an event
-//! that is not JSON, or not a viewer-request event).
+//! that is not JSON, or not a viewer-request or viewer-response event).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,7 +43,8 @@ pub struct Case {
     pub name: String,
     /// 1-based line of the case in its file.
     pub line: u32,
-    /// The viewer-request call.
+    /// The call: a viewer-request event, or a viewer-response event for the viewer-response
+    /// function alone.
     pub invocation: Invocation,
     /// The simulated origin response.
     pub origin: OriginResponse,
@@ -161,15 +163,24 @@ pub fn parse(text: &str, base: &Path) -> Result<CaseFile, Diagnostic> {
                         .with_help("`event_file` is a path relative to the case file")
                 })?;
                 let event = serde_json::from_str(&json).map_err(|e| {
-                    at(Code::EventSyntax, file.span(), format!("{} is not valid JSON: {e}", path.display()))
-                        .with_help("the file holds one viewer-request event, like AWS's example events")
+                    at(Code::EventSyntax, file.span(), format!("{} is not valid JSON: {e}", path.display())).with_help(
+                        "the file holds one viewer-request or viewer-response event, like AWS's example events",
+                    )
                 })?;
                 (event, file.span(), file.get_ref().clone())
             };
-            check_event(&event).map_err(|m| {
-                at(Code::BadEvent, range, m)
-                    .with_help("a case's event is a viewer-request event, like AWS's example events")
+            let event_type = check_event(&event).map_err(|m| {
+                at(Code::BadEvent, range.clone(), m)
+                    .with_help("a case's event is a viewer-request or viewer-response event, like AWS's example events")
             })?;
+            if event_type == "viewer-response" && raw.origin.is_some() {
+                return Err(at(
+                    Code::BadCase,
+                    range,
+                    "a viewer-response event carries its own response: `origin` does not apply".into(),
+                )
+                .with_help("set the response's statusCode and headers in the event, and drop `origin`"));
+            }
             (Invocation::from_event(event), name)
         };
         let origin = raw
@@ -180,18 +191,27 @@ pub fn parse(text: &str, base: &Path) -> Result<CaseFile, Diagnostic> {
     Ok(CaseFile { rules: raw.rules, cases })
 }
 
-/// The minimum a viewer-request event needs.
-fn check_event(event: &serde_json::Value) -> Result<(), String> {
+/// The minimum an event needs: a viewer-request event a request with a method and a URI, a
+/// viewer-response event also a response with a status. Returns the event type.
+fn check_event(event: &serde_json::Value) -> Result<&'static str, String> {
     let request = event.get("request").ok_or("the event has no `request`")?;
-    if event.pointer("/context/eventType").and_then(|t| t.as_str()) != Some("viewer-request") {
-        return Err("the event's context.eventType must be \"viewer-request\"".into());
-    }
+    let event_type = match event.pointer("/context/eventType").and_then(|t| t.as_str()) {
+        Some("viewer-request") => "viewer-request",
+        Some("viewer-response") => "viewer-response",
+        _ => return Err("the event's context.eventType must be \"viewer-request\" or \"viewer-response\"".into()),
+    };
     for field in ["method", "uri"] {
         if !request.get(field).is_some_and(serde_json::Value::is_string) {
             return Err(format!("the event's request.{field} must be a string"));
         }
     }
-    Ok(())
+    if event_type == "viewer-response" {
+        let response = event.get("response").ok_or("a viewer-response event needs a `response`")?;
+        if !response.get("statusCode").is_some_and(serde_json::Value::is_u64) {
+            return Err("the event's response.statusCode must be a number".into());
+        }
+    }
+    Ok(event_type)
 }
 
 #[cfg(test)]

@@ -29,11 +29,15 @@ pub struct RequestSpec {
 pub const DEFAULT_HOST: &str = "example.com";
 
 impl RequestSpec {
-    /// Parses `[METHOD] URL`, where URL is `http(s)://host/path?query` or `/path?query`.
+    /// Parses `[METHOD] URL`, where URL is `http(s)://host/path?query` or `/path?query`. A lone
+    /// word is a URL requested with GET, and may also be `host.tld/path` without its scheme or
+    /// `path` without its slash.
     pub fn parse(line: &str) -> Result<RequestSpec, String> {
         let mut words = line.split_whitespace();
         let first = words.next().ok_or("empty request line; write e.g. GET https://example.com/a?b=1")?;
-        let (method, url) = if first.starts_with('/') || first.contains("://") {
+        // A lone word in capitals is a method missing its URL.
+        let alone = line.split_whitespace().nth(1).is_none() && !first.bytes().all(|b| b.is_ascii_uppercase());
+        let (method, url) = if first.starts_with('/') || first.contains("://") || alone {
             ("GET".to_string(), first)
         } else {
             let url = words
@@ -47,6 +51,7 @@ impl RequestSpec {
         if !method.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(format!("{method:?} is not an HTTP method"));
         }
+        let slashed;
         let (host, rest) = if let Some(after) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) {
             let end = after.find(['/', '?']).unwrap_or(after.len());
             if end == 0 {
@@ -55,8 +60,18 @@ impl RequestSpec {
             (after[..end].to_ascii_lowercase(), &after[end..])
         } else if url.starts_with('/') {
             (DEFAULT_HOST.to_string(), url)
-        } else {
+        } else if !alone || url.starts_with('?') || url.contains("://") || url.contains(['\\', '@']) {
             return Err(format!("{url:?} is neither an http(s) URL nor a path starting with /"));
+        } else {
+            // `example.com/a` names a host; `old-page` and `page.html` are paths without their
+            // slash.
+            let end = url.find(['/', '?']).unwrap_or(url.len());
+            if url[..end].contains('.') && url[end..].starts_with('/') {
+                (url[..end].to_ascii_lowercase(), &url[end..])
+            } else {
+                slashed = format!("/{url}");
+                (DEFAULT_HOST.to_string(), slashed.as_str())
+            }
         };
         let rest = rest.split('#').next().unwrap_or("");
         let (path, query) = match rest.split_once('?') {
@@ -230,6 +245,14 @@ mod tests {
         assert_eq!(query_string(&event["request"]["querystring"]), "x=1&x=2&y");
         assert_eq!(RequestSpec::parse("/only").unwrap().method, "GET");
         assert!(RequestSpec::parse("GET").is_err());
+        let bare = |line: &str| RequestSpec::parse(line).map(|s| (s.method, s.host, s.path, s.query));
+        let get = |host: &str, path: &str, query: Option<&str>| {
+            Ok(("GET".to_string(), host.to_string(), path.to_string(), query.map(str::to_string)))
+        };
+        assert_eq!(bare("old-page"), get("example.com", "/old-page", None));
+        assert_eq!(bare("page.html?a=1"), get("example.com", "/page.html", Some("a=1")));
+        assert_eq!(bare("Shop.example.com/a?b"), get("shop.example.com", "/a", Some("b")));
+        assert!(bare("HEAD example.com/a").is_err(), "after a method, a URL is written out");
         assert!(RequestSpec::parse("GET ftp://x").is_err());
     }
 }

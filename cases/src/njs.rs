@@ -77,11 +77,14 @@ pub struct Njs {
     pub program: PathBuf,
     /// How long one batch may take.
     pub timeout: Duration,
+    /// The name njs's messages give the function's code (the user's file), instead of the
+    /// temporary file it runs from.
+    pub code_name: String,
 }
 
 impl Default for Njs {
     fn default() -> Njs {
-        Njs { program: PathBuf::from("njs"), timeout: Duration::from_secs(20) }
+        Njs { program: PathBuf::from("njs"), timeout: Duration::from_secs(20), code_name: "function.js".into() }
     }
 }
 
@@ -142,8 +145,10 @@ impl Njs {
                 }
             }
         }
-        let stdout = out_thread.join().unwrap_or_default();
-        let stderr = err_thread.join().unwrap_or_default();
+        // njs names the file it ran in its messages; the user knows the code by another name.
+        let temporary = main_path.display().to_string();
+        let stdout = out_thread.join().unwrap_or_default().replace(&temporary, &self.code_name);
+        let stderr = err_thread.join().unwrap_or_default().replace(&temporary, &self.code_name);
         Ok((stdout, stderr))
     }
 }
@@ -203,7 +208,8 @@ fn parse_output(stdout: &str, stderr: &str, invocations: &[Invocation]) -> Vec<O
         }
     }
     // A function that fails to load (syntax error) or a driver that stopped early.
-    let reason = stderr.lines().filter(|l| !l.trim().is_empty() && *l != "Thrown:").collect::<Vec<_>>().join(" ");
+    let reason =
+        stderr.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "Thrown:").collect::<Vec<_>>().join(" ");
     while outcomes.len() < invocations.len() {
         let reason = if reason.is_empty() { "njs stopped before this event".to_string() } else { reason.clone() };
         outcomes.push(Outcome { engine_failed: true, ..Outcome::failed(reason) });

@@ -85,12 +85,28 @@ pub fn simulate(
     requests: &[(Invocation, OriginResponse)],
     shown: ResponseEventRequest,
 ) -> Result<Vec<Trace>, EngineError> {
-    let invocations: Vec<Invocation> = requests.iter().map(|(i, _)| i.clone()).collect();
-    let outcomes = engine.run(site.request, site.kvs, &invocations)?;
-    let mut traces: Vec<Trace> = Vec::with_capacity(requests.len());
+    let (responses, viewer_requests): (Vec<usize>, Vec<usize>) =
+        (0..requests.len()).partition(|&index| is_viewer_response(&requests[index].0));
+    let invocations: Vec<Invocation> = viewer_requests.iter().map(|&index| requests[index].0.clone()).collect();
+    let outcomes =
+        if invocations.is_empty() { Vec::new() } else { engine.run(site.request, site.kvs, &invocations)? };
+    let mut outcomes = outcomes.into_iter();
+    let mut traces: Vec<Trace> = vec![Trace::default(); requests.len()];
     let mut pending: Vec<(usize, Invocation)> = Vec::new();
-    for (index, (outcome, (invocation, origin))) in outcomes.into_iter().zip(requests).enumerate() {
-        let mut trace = Trace { request: outcome, ..Trace::default() };
+    for index in responses {
+        // A viewer-response event of a case goes to the viewer-response function alone; without
+        // one, the viewer receives the event's response as it is.
+        let invocation = &requests[index].0;
+        match site.response {
+            Some(_) => pending.push((index, invocation.clone())),
+            None => traces[index].viewer_response = invocation.event.get("response").cloned(),
+        }
+    }
+    for index in viewer_requests {
+        let (invocation, origin) = &requests[index];
+        let outcome = outcomes.next().ok_or_else(|| EngineError("the engine answered too few calls".into()))?;
+        let trace = &mut traces[index];
+        trace.request = outcome;
         if let Some(error) = &trace.request.error {
             trace.error = Some(error.clone());
         } else if let Some(response) = trace.request.response() {
@@ -115,7 +131,6 @@ pub fn simulate(
             }
             trace.origin_request = Some(forwarded);
         }
-        traces.push(trace);
     }
     if let (Some(code), false) = (site.response, pending.is_empty()) {
         let invocations: Vec<Invocation> = pending.iter().map(|(_, i)| i.clone()).collect();
@@ -131,4 +146,10 @@ pub fn simulate(
         }
     }
     Ok(traces)
+}
+
+/// Whether an invocation is a viewer-response event (a case may give one to test the
+/// viewer-response function alone).
+pub fn is_viewer_response(invocation: &Invocation) -> bool {
+    invocation.event.pointer("/context/eventType").and_then(Value::as_str) == Some("viewer-response")
 }

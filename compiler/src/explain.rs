@@ -189,10 +189,12 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
             .filter(|r| matching::mismatch(&r.matcher, &seen, settings).is_none())
             .map(|r| r.origin)
             .collect();
+        // CloudFront does not run the viewer-response function for an origin error.
+        let response_runs = request.origin_status.unwrap_or(200) < 400;
         explanation.response_headers = rules
             .response_headers
             .iter()
-            .filter(|r| matching::mismatch(&r.matcher, &seen, settings).is_none())
+            .filter(|r| response_runs && matching::mismatch(&r.matcher, &seen, settings).is_none())
             .map(|r| r.origin)
             .collect();
         if let (Some(store), true) = (&output.response_store, request.origin_status.unwrap_or(200) < 400) {

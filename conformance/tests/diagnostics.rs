@@ -79,6 +79,35 @@ fn every_warning_has_a_fixture(paths: &[PathBuf]) -> Result<(), Failed> {
     }
 }
 
+/// Fixtures with one mistake each (two for the late setting) and the codes they must produce,
+/// no more: a mistake must not set off diagnostics about its consequences.
+const ONE_PER_MISTAKE: &[(&str, &[&str])] = &[
+    ("E015-unclosed-block", &["E015"]),
+    ("E015-unclosed-block-before-rules", &["E015"]),
+    ("E015-block-on-redirect", &["E015"]),
+    // Too late, and a value that is no value of the setting: two mistakes.
+    ("E010-late-setting-value", &["E011", "E010"]),
+    ("E002-unterminated-string", &["E002"]),
+    ("E002-unterminated-header-value", &["E002"]),
+    ("E020-backslash", &["E020"]),
+    ("E020-protocol-relative", &["E020"]),
+    // Each rule of a circle of redirects finds the same circle.
+    ("E022-redirect-cycle", &["E022"]),
+];
+
+fn one_diagnostic_per_mistake() -> Result<(), Failed> {
+    for (stem, expected) in ONE_PER_MISTAKE {
+        let name = format!("diagnostics/{stem}.hedge");
+        let bytes = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(&name)).map_err(|e| e.to_string())?;
+        let build = compiler::build(&name, &bytes, &compiler::CompileOptions::default()).expect("no internal error");
+        let codes: Vec<&str> = build.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        if codes != *expected {
+            return Err(format!("{name}: expected exactly {expected:?}, got {codes:?}").into());
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let warnings = fixtures("warnings");
@@ -96,5 +125,6 @@ fn main() {
         check("generated/E027-kvs-store-too-large.hedge", oversized_store().as_bytes(), "E027-kvs-store-too-large")
     }));
     trials.push(Trial::test("every warning code has a fixture", move || every_warning_has_a_fixture(&warnings)));
+    trials.push(Trial::test("one diagnostic per mistake", one_diagnostic_per_mistake));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -46,6 +46,10 @@ pub struct Retry {
     pub max: Duration,
     /// How long to wait for a new store to become ready.
     pub store_ready: Duration,
+    /// How long connecting may take; longer is a failure to retry.
+    pub connect_timeout: Duration,
+    /// How long one attempt of a call may take.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for Retry {
@@ -55,6 +59,23 @@ impl Default for Retry {
             base: Duration::from_millis(200),
             max: Duration::from_secs(20),
             store_ready: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Retry {
+    /// The policy of a dry run, which only reads: three attempts per call, short waits and
+    /// timeouts, so that an unreachable or refusing service is reported within seconds.
+    pub fn dry_run() -> Retry {
+        Retry {
+            attempts: 3,
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(1),
+            store_ready: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(3),
+            attempt_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -76,8 +97,34 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// No usable credentials, found before any call: none in the standard chain, or the
+    /// service refused the ones given (an unknown key, a bad signature, an expired token).
+    Credentials(String),
+    /// The profile named by `--profile` or `AWS_PROFILE` is in neither shared file.
+    UnknownProfile(String),
     /// The service answered something unusable, or a wait ran out.
     Other(String),
+}
+
+impl Error {
+    /// A short name of the kind of failure, for JSON output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Conflict { .. } => "conflict",
+            Error::Call { .. } => "call",
+            Error::Credentials(_) => "credentials",
+            Error::UnknownProfile(_) => "profile",
+            Error::Other(_) => "other",
+        }
+    }
+
+    /// The operation that failed, when a call failed.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Conflict { operation, .. } | Error::Call { operation, .. } => Some(operation),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Error {
@@ -85,7 +132,9 @@ impl std::fmt::Display for Error {
         match self {
             Error::Conflict { operation, message } => write!(f, "{operation}: conflict: {message}"),
             Error::Call { operation, message } => write!(f, "{operation} failed: {message}"),
-            Error::Other(message) => f.write_str(message),
+            Error::Credentials(message) | Error::UnknownProfile(message) | Error::Other(message) => {
+                f.write_str(message)
+            }
         }
     }
 }
@@ -108,6 +157,16 @@ const THROTTLING: [&str; 9] = [
 /// Error codes that mean someone else changed the resource first.
 const CONFLICTS: [&str; 4] =
     ["ConflictException", "PreconditionFailed", "FunctionAlreadyExists", "EntityAlreadyExists"];
+
+/// Error codes of credentials the service does not accept.
+const REFUSED_CREDENTIALS: [&str; 6] = [
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+];
 
 enum Class {
     Retry,
@@ -148,8 +207,11 @@ where
     let message = match (error.code(), error.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(&error).to_string(),
+        _ => first_line(&DisplayErrorContext(&error).to_string()),
     };
+    if error.code().is_some_and(|code| REFUSED_CREDENTIALS.contains(&code)) {
+        return Error::Credentials(format!("AWS refused the credentials ({operation}): {message}"));
+    }
     match classify(&error) {
         Class::Conflict => Error::Conflict { operation, message },
         _ => Error::Call { operation, message },
@@ -194,6 +256,64 @@ pub async fn load_config(connection: &Connection) -> SdkConfig {
     loader.load().await
 }
 
+/// Checks, before any call, that the named profile exists and that the standard chain
+/// yields credentials, so that a missing setup fails at once with one line instead of after
+/// the retries of the first call.
+pub async fn check_credentials(connection: &Connection, config: &SdkConfig) -> Result<(), Error> {
+    let named = connection.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    if let Some(profile) = named {
+        // The alias names the same type as `aws_runtime`'s `EnvConfigFiles`, without one more
+        // direct dependency.
+        #[allow(deprecated)]
+        let files = aws_config::profile::profile_file::ProfileFiles::default();
+        let fs = aws_types::os_shim_internal::Fs::real();
+        let env = aws_types::os_shim_internal::Env::real();
+        let known = match aws_config::profile::load(&fs, &env, &files, None).await {
+            Ok(set) => set.get_profile(&profile).is_some(),
+            Err(error) => return Err(Error::Credentials(format!("the AWS config files cannot be read: {error}"))),
+        };
+        if !known {
+            return Err(Error::UnknownProfile(format!(
+                "the AWS profile {profile:?} is not in the AWS config or credentials file \
+                 (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)"
+            )));
+        }
+    }
+    let Some(provider) = config.credentials_provider() else {
+        return Err(Error::Credentials(NO_CREDENTIALS.to_string()));
+    };
+    use aws_credential_types::provider::ProvideCredentials;
+    match tokio::time::timeout(Duration::from_secs(15), provider.provide_credentials()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_))) => {
+            Err(Error::Credentials(NO_CREDENTIALS.to_string()))
+        }
+        Ok(Err(error)) => {
+            let text = DisplayErrorContext(&error).to_string();
+            // The instance metadata service is the chain's last resort: when it fails, nothing
+            // before it had credentials, and its own error says nothing useful to a laptop user.
+            if text.contains("IMDS") {
+                return Err(Error::Credentials(format!("{NO_CREDENTIALS} (nor is this an instance with a role)")));
+            }
+            Err(Error::Credentials(format!("the AWS credentials cannot be loaded: {}", first_line(&text))))
+        }
+        Err(_) => Err(Error::Credentials("the AWS credentials took over 15 s to load".to_string())),
+    }
+}
+
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+     or name a profile of ~/.aws/credentials with --profile or AWS_PROFILE";
+
+/// The first line of an SDK error's text, at most 300 characters: its full context can run to
+/// kilobytes.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(300) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line.to_string(),
+    }
+}
+
 /// Settings with fixed credentials instead of the standard chain, for a local stand-in of the
 /// APIs (tests, benchmarks): region `us-east-1`, the SDK's own retries off.
 pub async fn config_with_credentials(access_key_id: &str, secret_access_key: &str) -> SdkConfig {
@@ -228,8 +348,12 @@ pub struct Aws<'o> {
 impl<'o> Aws<'o> {
     /// Clients for `config`, pointed at `endpoint_url` when given.
     pub fn new(config: &SdkConfig, endpoint_url: Option<&str>, retry: Retry, observer: &'o dyn Observer) -> Aws<'o> {
-        let mut cloudfront = cf::config::Builder::from(config);
-        let mut store = kvs::config::Builder::from(config);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(retry.connect_timeout)
+            .operation_attempt_timeout(retry.attempt_timeout)
+            .build();
+        let mut cloudfront = cf::config::Builder::from(config).timeout_config(timeouts.clone());
+        let mut store = kvs::config::Builder::from(config).timeout_config(timeouts);
         if let Some(url) = endpoint_url {
             cloudfront = cloudfront.endpoint_url(url);
             store = store.endpoint_resolver(FixedKvsEndpoint(url.to_string()));
@@ -265,7 +389,7 @@ impl<'o> Aws<'o> {
                     let delay = ceiling.mul_f64(self.rng.lock().unwrap_or_else(|e| e.into_inner()).f64());
                     let reason = match error.code() {
                         Some(code) => code.to_string(),
-                        None => DisplayErrorContext(&error).to_string(),
+                        None => first_line(&DisplayErrorContext(&error).to_string()),
                     };
                     self.observer.event(Event::Retrying { operation, attempt, error: &reason, delay });
                     self.retries.fetch_add(1, Ordering::Relaxed);

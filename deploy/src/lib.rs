@@ -39,6 +39,7 @@ pub async fn run(
     observer: &dyn Observer,
 ) -> Result<Report, DeployError> {
     let config = aws::load_config(connection).await;
+    aws::check_credentials(connection, &config).await?;
     let aws = Aws::new(&config, connection.endpoint_url.as_deref(), retry, observer);
     apply::deploy(&aws, site, options, observer).await
 }

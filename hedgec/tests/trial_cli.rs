@@ -238,3 +238,181 @@ fn run_prints_each_gate_finding_once_with_its_position() {
     assert!(all.contains("gen.js:1:1: a generator function is not supported"), "{all}");
     assert_eq!(all.matches("a generator function is not supported").count(), 1, "{all}");
 }
+
+/// The files `docs/ci.md` shows, each after a `<!-- file: NAME -->` line, written into `dir`.
+fn docs_files(dir: &Path) -> Vec<String> {
+    let page = std::fs::read_to_string(repo().join("docs/ci.md")).expect("docs/ci.md");
+    let mut names = Vec::new();
+    let mut lines = page.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = line.strip_prefix("<!-- file: ").and_then(|l| l.strip_suffix(" -->")) else { continue };
+        assert!(lines.next().is_some_and(|l| l.starts_with("```")), "{name}: a fenced block follows");
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+        write(dir, name, &(body.join("\n") + "\n"));
+        names.push(name.to_string());
+    }
+    names
+}
+
+fn njs_available() -> bool {
+    Command::new("njs").arg("-v").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_case_files_of_the_docs_pass_and_a_viewer_response_function_is_tested() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let names = docs_files(d);
+    assert_eq!(names, ["cases.toml", "security-headers.js", "response-cases.toml", "not-found-event.json"]);
+    let site = repo().join("examples/site.hedge");
+
+    let output = run(d, &["test", site.to_str().unwrap(), "cases.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("3 passed, 0 failed"), "{}", text(&output));
+
+    let mut engines = vec!["boa"];
+    if njs_available() {
+        engines.push("njs");
+    }
+    for engine in engines {
+        let args = ["test", "security-headers.js", "response-cases.toml", "--viewer-response", "--engine", engine];
+        let output = run(d, &args);
+        assert_eq!(output.status.code(), Some(0), "{engine}: {}", text(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("2 passed, 0 failed"), "{}", text(&output));
+    }
+
+    // Without the flag the function would be called with a request: the case file says why not.
+    let output = run(d, &["test", "security-headers.js", "response-cases.toml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("response-cases.toml:7:1: `a missing page is cached for a minute` is a viewer-response event, and security-headers.js is tested as a viewer-request function: add --viewer-response"), "{}", text(&output));
+
+    // A wrong expectation fails with a diff, on both routes into the function.
+    let wrong = std::fs::read_to_string(d.join("response-cases.toml")).unwrap().replace("DENY", "SAMEORIGIN");
+    write(d, "wrong.toml", &wrong);
+    let output = run(d, &["test", "security-headers.js", "wrong.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("1 passed, 1 failed"), "{}", text(&output));
+
+    // A viewer-response event is checked like a request event, and takes no `origin`.
+    let event = std::fs::read_to_string(d.join("not-found-event.json")).unwrap();
+    write(d, "no-status.json", &event.replace("\"statusCode\": 404, ", ""));
+    write(d, "bad.toml", "[[case]]\nevent_file = \"no-status.json\"\nexpect = { status = 404 }\n");
+    let output = run(d, &["test", "security-headers.js", "bad.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("response.statusCode must be a number"), "{}", text(&output));
+    write(
+        d,
+        "bad.toml",
+        "[[case]]\nevent_file = \"not-found-event.json\"\norigin = { status = 500 }\nexpect = { status = 404 }\n",
+    );
+    let output = run(d, &["test", "security-headers.js", "bad.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("`origin` does not apply"), "{}", text(&output));
+
+    // Rules: a viewer-response event goes to the compiled viewer-response function.
+    write(d, "h.hedge", "header /* x-frame-options DENY\n");
+    write(
+        d,
+        "rules-cases.toml",
+        "[[case]]\nevent_file = \"not-found-event.json\"\nexpect = { status = 404, headers = { x-frame-options = \"DENY\" } }\n",
+    );
+    let output = run(d, &["test", "h.hedge", "rules-cases.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = run(d, &["test", "h.hedge", "rules-cases.toml", "--viewer-response"]);
+    assert_eq!(output.status.code(), Some(2), "--viewer-response is for a function: {}", text(&output));
+}
+
+#[test]
+fn a_case_file_given_as_the_rules_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "site.hedge", "redirect /a /b\n");
+    write(d, "cases.toml", "[[case]]\nrequest = \"GET /a\"\nexpect = { status = 301 }\n");
+    for args in [&["test", "cases.toml", "site.hedge"][..], &["check", "cases.toml"], &["compile", "cases.toml"]] {
+        let output = run(d, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let all = text(&output);
+        assert_eq!(all.lines().count(), 1, "{args:?}: {all}");
+        assert!(all.contains("cases.toml is a TOML file, not rules"), "{all}");
+    }
+    assert_eq!(run(d, &["test", "site.hedge", "cases.toml"]).status.code(), Some(0));
+}
+
+#[test]
+fn explain_reads_a_lone_word_as_a_url_and_shows_rules_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "s.hedge", "redirect /old-page /new  # from _redirects:3\nheader /* x-frame-options DENY # imported\n");
+    let output = run(d, &["explain", "s.hedge", "old-page"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let all = text(&output);
+    assert!(all.contains("GET https://example.com/old-page"), "{all}");
+    assert!(all.contains("s.hedge:1  redirect /old-page /new\n"), "no comment: {all}");
+    let output = run(d, &["explain", "s.hedge", "shop.example.com/x"]);
+    assert!(text(&output).contains("GET https://shop.example.com/x"), "{}", text(&output));
+    assert!(!text(&output).contains("# imported"), "{}", text(&output));
+    // An origin error: CloudFront runs no viewer-response function, so no header rule applies.
+    let output = run(d, &["explain", "s.hedge", "/missing", "--origin-status", "404", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["response_headers"], serde_json::json!([]));
+    let output = run(d, &["explain", "s.hedge", "/missing", "--origin-status", "404"]);
+    assert!(
+        text(&output)
+            .contains("response headers: none, as CloudFront does not run viewer-response functions for origin errors"),
+        "{}",
+        text(&output)
+    );
+    assert!(!text(&output).contains("x-frame-options"), "{}", text(&output));
+}
+
+#[test]
+fn run_reports_where_the_function_threw() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "f.js",
+        "function handler(event) {\n    var request = event.request;\n    return request.nope.deeper;\n}\n",
+    );
+    write(
+        d,
+        "event.json",
+        r#"{"version":"1.0","context":{"eventType":"viewer-request"},"viewer":{"ip":"1.2.3.4"},"request":{"method":"GET","uri":"/a","querystring":{},"headers":{},"cookies":{}}}"#,
+    );
+    let output = run(d, &["run", "f.js", "--event", "event.json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("f.js:3:"), "{}", text(&output));
+    assert!(text(&output).contains(": error: TypeError:"), "{}", text(&output));
+    let output = run(d, &["run", "f.js", "--event", "event.json", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["error_position"]["line"], 3);
+
+    // A rules file is no function; a viewer-response function needs a viewer-response event.
+    write(d, "site.hedge", "redirect /a /b\n");
+    let output = run(d, &["run", "site.hedge", "--event", "event.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("site.hedge is a rules file; run takes one function"), "{}", text(&output));
+    write(
+        d,
+        "resp.js",
+        "function handler(event) {\n    event.response.headers['x'] = { value: '1' };\n    return event.response;\n}\n",
+    );
+    let output = run(d, &["run", "resp.js", "--event", "event.json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("resp.js:2:"), "{}", text(&output));
+    assert!(
+        text(&output).contains("note: this looks like a viewer-response function given a viewer-request event"),
+        "{}",
+        text(&output)
+    );
+
+    // njs names the user's file, and its message stays one readable line.
+    if njs_available() {
+        write(d, "c.toml", "[[case]]\nrequest = \"GET /a\"\nexpect = { status = 200 }\n");
+        write(d, "top.js", "throw new Error(\"top\");\nfunction handler(event) { return event.request; }\n");
+        let output = run(d, &["test", "top.js", "c.toml", "--engine", "njs"]);
+        let all = text(&output);
+        assert!(all.contains("\"Error: top at main (top.js:1)\""), "{all}");
+        assert!(!all.contains("/tmp") && !all.contains("main.js"), "{all}");
+    }
+}

@@ -191,6 +191,7 @@ fn chains(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
     }
     let flatten = rules.settings.chains == Chains::Flatten;
     let mut rewrites = Vec::new();
+    let mut reported: Vec<Vec<usize>> = Vec::new();
     for (a, route) in rules.routes.iter().enumerate() {
         let Action::Redirect { target, keep_query, .. } = &route.action else { continue };
         if route.matcher.host.is_some() {
@@ -208,7 +209,15 @@ fn chains(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
             else {
                 break;
             };
-            if hops.contains(&b) {
+            if let Some(start) = hops.iter().position(|&h| h == b) {
+                // Every rule of a circle finds it; it is one mistake, reported once.
+                let mut circle = hops[start..].to_vec();
+                circle.sort_unstable();
+                if reported.contains(&circle) {
+                    hops.clear();
+                    break;
+                }
+                reported.push(circle);
                 let mut lines: Vec<u32> = hops.iter().map(|&h| rules.routes[h].origin.line).collect();
                 lines.sort_unstable();
                 lines.dedup();

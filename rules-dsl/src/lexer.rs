@@ -35,6 +35,9 @@ pub struct Line {
     pub number: u32,
     /// The tokens, in order; never empty.
     pub tokens: Vec<Token>,
+    /// A string on this line has no closing quote: its last token swallowed the rest of the
+    /// line, so the statement is not read (one diagnostic for the one mistake).
+    pub unterminated: bool,
 }
 
 impl Line {
@@ -53,9 +56,11 @@ pub fn lex(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Line> {
         start += raw.len() + 1;
         // A CR that ends a line is a CRLF line ending, not part of a value.
         let content = raw.strip_suffix('\r').unwrap_or(raw);
+        let before = diagnostics.len();
         let tokens = lex_line(content, line_start, diagnostics);
+        let unterminated = diagnostics[before..].iter().any(|d| d.code == Code::UnterminatedString);
         if !tokens.is_empty() {
-            lines.push(Line { number: index as u32 + 1, tokens });
+            lines.push(Line { number: index as u32 + 1, tokens, unterminated });
         }
     }
     lines

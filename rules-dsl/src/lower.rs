@@ -63,9 +63,12 @@ fn settings(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Settings {
                 .with_label("too late")
                 .with_help(format!("move it above the first rule (line {line})")),
             );
-            continue;
         }
-        if let Err(help) = apply_setting(&mut settings, key, &value.text) {
+        // A late setting is not applied, but its value is still judged: moving it up must not
+        // reveal a second mistake.
+        let mut late = settings.clone();
+        let target = if affects_rules && first_rule.is_some() { &mut late } else { &mut settings };
+        if let Err(help) = apply_setting(target, key, &value.text) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::InvalidSettingValue,

@@ -71,6 +71,20 @@ impl<'a> Parser<'a, '_> {
             }
             return None;
         }
+        if line.unterminated {
+            // The lexer reported the string; what it swallowed is no statement to judge.
+            return None;
+        }
+        let misplaced_block = opens_block && !keyword.text.ends_with("header");
+        let without_brace;
+        let line = if misplaced_block {
+            // `redirect /a /b {`: the brace is reported once, as a block where none belongs,
+            // and the statement is read without it.
+            without_brace = Line { tokens: line.tokens[..line.tokens.len() - 1].to_vec(), ..line.clone() };
+            &without_brace
+        } else {
+            line
+        };
         let kind = match keyword.text.as_str() {
             "set" => self.set(line),
             "redirect" => self.redirect(line),
@@ -81,7 +95,7 @@ impl<'a> Parser<'a, '_> {
             "request-header" => self.header(line, HeaderSide::Request),
             _ => unreachable!("keyword list and match agree"),
         };
-        if opens_block && !keyword.text.ends_with("header") {
+        if misplaced_block {
             let brace = args.last().expect("opens_block");
             self.error(
                 Diagnostic::new(Code::BadBlock, brace.span, format!("`{}` does not take a block", keyword.text))
@@ -244,6 +258,15 @@ impl<'a> Parser<'a, '_> {
             if first.is_bare("}") {
                 self.too_many(&line.tokens[1..], "`}` on a line of its own");
                 return lines;
+            }
+            if !first.quoted && KEYWORDS.contains(&first.text.as_str()) {
+                // A statement where a header line should be: the block was left open. Report
+                // that once, and read this line as the statement it is.
+                self.next -= 1;
+                break;
+            }
+            if line.unterminated {
+                continue;
             }
             if first.is_bare("{") {
                 self.error(

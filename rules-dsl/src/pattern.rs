@@ -383,13 +383,22 @@ fn parse_target_with(word: &Word, captures: &[&str], kind: TargetKind, dollars: 
         .with_help("percent-encode it, e.g. %09 for a tab"));
     }
     if text.starts_with("//") || text.starts_with("/\\") {
-        return Err(Diagnostic::new(
-            Code::ProtocolRelativeTarget,
-            span(0, 2.min(text.len())),
-            "target starts with `//`",
-        )
-        .with_label("browsers read this as another host")
-        .with_help("write the scheme (https://host/path) for another site, or a single / for a path on this one"));
+        // Browsers read a backslash after the first slash as a slash: `/\\evil.com` is
+        // `//evil.com`, and the message names what was written.
+        let (message, help) = if text.starts_with("//") {
+            (
+                "target starts with `//`",
+                "write the scheme (https://host/path) for another site, or a single / for a path on this one",
+            )
+        } else {
+            (
+                "target starts with `/\\`",
+                "browsers read a backslash here as a slash; write the scheme (https://host/path) for another site, or a path without the backslash",
+            )
+        };
+        return Err(Diagnostic::new(Code::ProtocolRelativeTarget, span(0, 2.min(text.len())), message)
+            .with_label("browsers read this as another host")
+            .with_help(help));
     }
     let body_start = if text.starts_with('/') {
         0

@@ -18,7 +18,7 @@ use crate::cost::{self, Work};
 use crate::gate::{self, Violation};
 use crate::host::{EdgeLocation, KvsData};
 use crate::result::{self, EventType};
-use crate::sandbox::{self, Sandbox, Settings};
+use crate::sandbox::{self, Position, Sandbox, Settings};
 
 /// How many calls at the per-call maximum one context's budget covers.
 pub const CONTEXT_CALLS: u64 = 8;
@@ -129,6 +129,8 @@ pub struct Call {
     pub instructions: u64,
     /// The estimated compute utilization, 0 to 100.
     pub compute_utilization: u32,
+    /// Where the function's code threw the error, when the engine recorded it.
+    pub error_position: Option<Position>,
 }
 
 /// A function ready to be called.
@@ -215,6 +217,7 @@ impl Function {
             origin: raw.origin,
             instructions: raw.instructions,
             compute_utilization: cost::compute_utilization(&work),
+            error_position: raw.error_position,
             ..Call::default()
         };
         let returned = if raw.instructions > max {

@@ -122,3 +122,4 @@ mod sandbox;
 
 pub use function::{Call, Function, LoadError, Options, Store};
 pub use host::{EdgeLocation, KvsData};
+pub use sandbox::Position;

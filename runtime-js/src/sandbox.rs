@@ -64,6 +64,32 @@ pub struct Raw {
     pub native_bytes: u64,
     /// Whether the context must not be used again.
     pub spent: bool,
+    /// Where in the function's code the error was thrown, when the engine knows.
+    pub error_position: Option<Position>,
+}
+
+/// A line and column of the function's code, both from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// The line.
+    pub line: u32,
+    /// The column.
+    pub column: u32,
+}
+
+/// The path the function's code is parsed under; errors thrown by it name this path and a
+/// position, which [`position`] reads back.
+const CODE_PATH: &str = "function.js";
+
+/// Where `error` was thrown in the function's code, if the engine recorded it (errors of host
+/// functions and values thrown that are not errors have no position).
+pub fn position(error: &JsError, context: &mut Context) -> Option<Position> {
+    let native = error.try_native(context).ok()?;
+    // A native error shows its position as ` (function.js:LINE:COLUMN)` at the end.
+    let shown = native.to_string();
+    let (_, tail) = shown.rsplit_once(&format!(" ({CODE_PATH}:"))?;
+    let (line, column) = tail.strip_suffix(')')?.split_once(':')?;
+    Some(Position { line: line.parse().ok()?, column: column.parse().ok()? })
 }
 
 /// The hooks CloudFront's runtime implies.
@@ -686,8 +712,8 @@ impl Sandbox {
 
         // CloudFront calls `handler` without it being exported; a module hides it unless it is.
         let source = format!("{code}\n;export{{handler}};");
-        let module = Module::parse(Source::from_bytes(source.as_bytes()), None, &mut context)
-            .map_err(|e| describe(e, &mut context))?;
+        let parsed = Source::from_bytes(source.as_bytes()).with_path(std::path::Path::new(CODE_PATH));
+        let module = Module::parse(parsed, None, &mut context).map_err(|e| describe(e, &mut context))?;
         let promise = module.load_link_evaluate(&mut context);
         context.run_jobs().map_err(|e| describe(e, &mut context))?;
         match promise.state() {
@@ -724,9 +750,13 @@ impl Sandbox {
 
         let before = self.remaining();
         shared.floor.set(before.saturating_sub(call.max_instructions));
+        let mut error_position = None;
         let (returned, spent) = match self.invoke(call.event) {
             Ok(value) => (Ok(value), false),
-            Err((error, spent)) => (Err(describe(error, &mut self.context)), spent),
+            Err((error, spent)) => {
+                error_position = position(&error, &mut self.context);
+                (Err(describe(error, &mut self.context)), spent)
+            }
         };
         let instructions = before - self.remaining();
         let returned = match returned {
@@ -741,6 +771,7 @@ impl Sandbox {
             origin: self.shared.origin.borrow_mut().take(),
             native_bytes: self.shared.native_bytes.get(),
             spent,
+            error_position,
         }
     }
 

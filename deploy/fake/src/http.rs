@@ -73,6 +73,10 @@ impl Reply {
     }
 }
 
+/// Requests signed with an access key ID that starts with this are refused as AWS refuses an
+/// unknown key (`InvalidClientTokenId`), to try how a client reports bad credentials.
+pub const REFUSED_KEY_PREFIX: &str = "REFUSED";
+
 /// Serves one request.
 pub async fn handle(handler: &Handler<'_>, request: Request<Incoming>) -> Answer {
     let (parts, body) = request.into_parts();
@@ -93,6 +97,15 @@ pub async fn handle(handler: &Handler<'_>, request: Request<Incoming>) -> Answer
             if op.data_plane() { "AccessDeniedException" } else { "AccessDenied" },
             format!("requests must be signed with {}", scheme.trim()),
         );
+        return Ok(encode_error(op.data_plane(), &error));
+    }
+    if header("authorization").is_some_and(|a| a.contains(&format!("Credential={REFUSED_KEY_PREFIX}"))) {
+        // As AWS answers an access key it does not know.
+        let error = if op.data_plane() {
+            ApiError::new(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        } else {
+            ApiError::new(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+        };
         return Ok(encode_error(op.data_plane(), &error));
     }
     let parsed = Parsed { op, target, query, if_match: header("if-match"), body };

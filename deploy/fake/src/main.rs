@@ -8,7 +8,8 @@
 //! ```
 //!
 //! It prints its endpoint on the first line of standard output, keeps everything in memory,
-//! accepts any credentials (requests must only be signed), and serves until it is stopped.
+//! accepts any credentials (requests must only be signed) except access key IDs that start
+//! with `REFUSED`, which it refuses as AWS refuses an unknown key, and serves until it is stopped.
 
 use std::process::ExitCode;
 
@@ -17,7 +18,8 @@ usage: deploy-fake [--listen ADDRESS]
 
 Serves CloudFront's function and KeyValueStore APIs (control plane and data plane) on one
 HTTP port, in memory, for trying `hedgec deploy --endpoint-url URL` by hand. Any credentials
-are accepted; requests must be signed, as the AWS SDKs do. The endpoint is printed on the first
+are accepted, but for access key IDs starting with REFUSED (answered InvalidClientTokenId, as
+AWS answers an unknown key); requests must be signed, as the AWS SDKs do. The endpoint is printed on the first
 line of standard output. Stop it with Ctrl-C: nothing is kept.
 
 options:

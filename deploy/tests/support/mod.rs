@@ -33,6 +33,7 @@ pub fn quick_retry() -> deploy::Retry {
         base: Duration::from_micros(100),
         max: Duration::from_millis(2),
         store_ready: Duration::from_secs(5),
+        ..deploy::Retry::default()
     }
 }
 

@@ -74,6 +74,16 @@ pub fn load_quiet(path: &Path) -> anyhow::Result<Loaded> {
 /// Reads, analyses and compiles a rules file, printing diagnostics on stderr. `Err` carries the
 /// exit status when the input could not be compiled at all.
 pub fn load(path: &Path) -> anyhow::Result<Result<Compiled, Status>> {
+    // Arguments given the wrong way round would read a case file as rules: one line instead of
+    // an error for every line of it.
+    if let Some(kind) = path.extension().and_then(|e| e.to_str()).filter(|e| ["toml", "json"].contains(e)) {
+        ui::note(&format!(
+            "error: {} is a {} file, not rules: give the rules file (such as site.hedge) here; case files come after it",
+            path.display(),
+            kind.to_ascii_uppercase()
+        ));
+        return Ok(Err(Status::Error));
+    }
     match load_quiet(path)? {
         Loaded::Rejected { source, diagnostics } => {
             ui::diagnostics(&diagnostics, &source);

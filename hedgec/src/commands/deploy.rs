@@ -150,17 +150,13 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
         ..deploy::Options::default()
     };
     let terminal = deploy::progress::Terminal::new(args.format == Format::Text);
-    let result = deploy::block_on(deploy::run(&connection, &site, &options, deploy::Retry::default(), &terminal));
+    // A dry run only reads: it gives up within seconds rather than retrying for a minute.
+    let retry = if args.dry_run { deploy::Retry::dry_run() } else { deploy::Retry::default() };
+    let result = deploy::block_on(deploy::run(&connection, &site, &options, retry, &terminal));
     terminal.finish();
     let report = match result {
         Ok(report) => report,
-        Err(error) => {
-            ui::note(&format!("error: {error}"));
-            if matches!(error, deploy::DeployError::Aws(_)) {
-                ui::note("every step taken so far is safe to stay: run the same command again to finish");
-            }
-            return Ok(Status::Failure);
-        }
+        Err(error) => return Ok(failed(args, &error)),
     };
     match &report.applied {
         Some(applied) => ui::note(&applied.summary()),
@@ -174,4 +170,33 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
         ui::stdout(&serde_json::to_string_pretty(&json)?);
     }
     Ok(Status::Success)
+}
+
+/// Reports a deploy that did not finish: one line on stderr, and with `--format json` a JSON
+/// object on stdout that says what failed. Missing or refused credentials and an unknown
+/// profile are the setup's fault (exit 2); anything else is a failed run (exit 1).
+fn failed(args: &DeployArgs, error: &deploy::DeployError) -> Status {
+    use deploy::aws::Error;
+    ui::note(&format!("error: {error}"));
+    let (kind, operation, status) = match error {
+        deploy::DeployError::Plan(_) => ("plan", None, Status::Failure),
+        deploy::DeployError::Aws(error @ (Error::Credentials(_) | Error::UnknownProfile(_))) => {
+            (error.kind(), None, Status::Error)
+        }
+        deploy::DeployError::Aws(error) => (error.kind(), error.operation(), Status::Failure),
+    };
+    let wrote = matches!(error, deploy::DeployError::Aws(_)) && status == Status::Failure && !args.dry_run;
+    if wrote {
+        ui::note("every step taken so far is safe to stay: run the same command again to finish");
+    }
+    if args.format == Format::Json {
+        let json = serde_json::json!({
+            "format_version": ui::FORMAT_VERSION,
+            "dry_run": args.dry_run,
+            "applied": null,
+            "error": { "kind": kind, "operation": operation, "message": error.to_string() },
+        });
+        ui::stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+    }
+    status
 }

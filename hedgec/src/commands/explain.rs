@@ -139,13 +139,19 @@ fn at(compiled: &Compiled, origin: Origin) -> String {
     format!("{}:{}", compiled.source.name(), origin.line)
 }
 
-/// The statement's source line, trimmed, with runs of spaces folded.
+/// The statement's source line without its comment, trimmed, with runs of spaces folded.
 fn statement(compiled: &Compiled, origin: Origin) -> String {
     let starts = compiled.source.line_starts();
     let index = origin.line as usize - 1;
     let text = compiled.source.text();
     let end = starts.get(index + 1).copied().unwrap_or(text.len());
-    let line = text[starts[index]..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = &text[starts[index]..end];
+    // The lexer knows where a `#` starts a comment and where it is part of a quoted value.
+    let line = match rules_dsl::lexer::lex(line, &mut Vec::new()).first() {
+        Some(tokens) => &line[tokens.span().start as usize..tokens.span().end as usize],
+        None => line,
+    };
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
     // A block's first line stands for the block.
     if line.ends_with('{') { format!("{line} … }}") } else { line }
 }
@@ -201,6 +207,10 @@ fn text(
     if explanation.matched.is_none() {
         lines.push("  no rule matches: the request goes on to the origin".into());
     }
+    if origin_error(trace) && !compiled.rules.response_headers.is_empty() {
+        lines.push(String::new());
+        lines.push("response headers: none, as CloudFront does not run viewer-response functions for origin errors (400 and above)".into());
+    }
     for (title, origins) in [
         ("prefix-strip", explanation.prefix_strip.iter().copied().collect::<Vec<_>>()),
         ("request headers", explanation.request_headers.clone()),
@@ -224,6 +234,12 @@ fn text(
     lines.push("result (the compiled functions on the local runtime):".into());
     lines.extend(result_lines(trace).into_iter().map(|l| format!("  {l}")));
     lines
+}
+
+/// Whether the request reached the origin and the origin answered an error.
+fn origin_error(trace: &cases::Trace) -> bool {
+    trace.origin_request.is_some()
+        && trace.viewer_response.as_ref().and_then(|r| r["statusCode"].as_u64()).is_some_and(|s| s >= 400)
 }
 
 fn header_pairs(headers: &Value) -> Vec<(String, String)> {

@@ -17,7 +17,8 @@ pub enum Format {
     /// A summary for people, on stderr.
     Text,
     /// One JSON object on stdout: output, error, logs, compute_utilization, kvs_reads,
-    /// instructions (and origin, when the function changed it).
+    /// instructions (and origin, when the function changed it; error_position {line, column},
+    /// when it threw at a known place of its code).
     Json,
     /// The shape of `aws cloudfront test-function` (`TestResult`), on stdout.
     Aws,
@@ -108,6 +109,12 @@ const AWS_ERROR_PREFIX: &str =
 /// Runs the command.
 pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    if args.function.extension().is_some_and(|e| e == "hedge") {
+        return unusable(format!(
+            "{0} is a rules file; run takes one function: compile it first (hedgec compile {0}) and run              dist/viewer-request.js, or see what a request does with hedgec explain {0} URL",
+            args.function.display()
+        ));
+    }
     let code = match read_text(&args.function)? {
         Ok(code) => code,
         Err(message) => return unusable(message),
@@ -149,7 +156,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         }
     };
     print(args, &call, gate_reported);
+    if call.error.is_some() && args.format == Format::Text && looks_like_wrong_stage(&code, &event) {
+        ui::note(
+            "note: this looks like a viewer-response function given a viewer-request event;              its event needs \"context\": {\"eventType\": \"viewer-response\"} and a \"response\"",
+        );
+    }
     Ok(if call.error.is_some() { Status::Failure } else { Status::Success })
+}
+
+/// Whether a failed call may be a viewer-response function run on a viewer-request event: the
+/// code reads the event's response, which a request event does not have.
+fn looks_like_wrong_stage(code: &str, event: &Value) -> bool {
+    let request_event = event.pointer("/context/eventType").and_then(Value::as_str) == Some("viewer-request");
+    request_event && code.contains(".response")
 }
 
 /// `gate_reported`: the syntax gate's findings are already printed, each with its position,
@@ -168,6 +187,9 @@ fn print(args: &RunArgs, call: &runtime_js::Call, gate_reported: bool) {
             });
             if let Some(origin) = &call.origin {
                 object["origin"] = origin.clone();
+            }
+            if let Some(at) = call.error_position {
+                object["error_position"] = json!({ "line": at.line, "column": at.column });
             }
             ui::stdout(&serde_json::to_string_pretty(&object).expect("JSON values serialize"));
         }
@@ -198,7 +220,12 @@ fn print(args: &RunArgs, call: &runtime_js::Call, gate_reported: bool) {
             }
             match (&call.output, &call.error) {
                 (_, Some(_)) if gate_reported => {}
-                (_, Some(error)) => ui::note(&format!("error: {error}")),
+                (_, Some(error)) => match call.error_position {
+                    Some(at) => {
+                        ui::note(&format!("{}:{}:{}: error: {error}", args.function.display(), at.line, at.column))
+                    }
+                    None => ui::note(&format!("error: {error}")),
+                },
                 (Some(output), None) => {
                     ui::note(&serde_json::to_string_pretty(output).expect("JSON values serialize"));
                 }

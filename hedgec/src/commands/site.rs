@@ -27,6 +27,16 @@ impl EngineChoice {
             EngineChoice::Njs => Box::new(cases::njs::Njs::default()),
         }
     }
+
+    /// A fresh engine for `target`: njs's messages name a function file by the user's path.
+    pub fn engine_for(self, target: &Path) -> Box<dyn cases::Engine> {
+        match self {
+            EngineChoice::Njs if is_function(target) => {
+                Box::new(cases::njs::Njs { code_name: target.display().to_string(), ..cases::njs::Njs::default() })
+            }
+            _ => self.engine(),
+        }
+    }
 }
 
 /// A site under test.

@@ -45,7 +45,17 @@ pub struct TestArgs {
     /// The engine: the local runtime, or njs (the reference engine, without compute estimates).
     #[arg(long, value_enum, default_value_t = EngineChoice::Boa)]
     pub engine: EngineChoice,
+
+    /// FUNCTION.js is a viewer-response function: each `request` case reaches the simulated
+    /// origin unchanged and the function runs on the origin's response (cases whose `event` is a
+    /// viewer-response event go to it as they are).
+    #[arg(long)]
+    pub viewer_response: bool,
 }
+
+/// The viewer-request function that stands in front of a viewer-response function under test:
+/// it sends every request on unchanged.
+const PASS_REQUEST: &str = "function handler(event) {\n    return event.request;\n}\n";
 
 /// One case's result.
 #[derive(Debug, Serialize)]
@@ -83,10 +93,17 @@ pub struct MismatchJson {
 
 /// Runs the command.
 pub fn run(args: &TestArgs) -> anyhow::Result<Status> {
-    let target = match site::load(&args.target, args.kvs.as_deref())? {
+    let mut target = match site::load(&args.target, args.kvs.as_deref())? {
         Ok(target) => target,
         Err(status) => return Ok(status),
     };
+    if args.viewer_response {
+        if target.compiled.is_some() {
+            ui::note("error: --viewer-response is for one function (FUNCTION.js): rules bring both of their functions");
+            return Ok(Status::Error);
+        }
+        target.response = Some(std::mem::replace(&mut target.request, PASS_REQUEST.to_string()));
+    }
     let mut files = Vec::new();
     for path in &args.cases {
         match load_cases(path)? {
@@ -108,7 +125,23 @@ pub fn run(args: &TestArgs) -> anyhow::Result<Status> {
         }
         return Ok(Status::Error);
     }
-    let mut engine = args.engine.engine();
+    if target.compiled.is_none() && target.response.is_none() {
+        // A lone function is a viewer-request function unless told otherwise; a
+        // viewer-response event would otherwise pass it by unseen.
+        let response_cases: Vec<String> = files
+            .iter()
+            .flat_map(|(path, file)| file.cases.iter().map(move |case| (path, case)))
+            .filter(|(_, case)| cases::simulate::is_viewer_response(&case.invocation))
+            .map(|(path, case)| format!("error: {}:{}:1: `{}` is a viewer-response event, and {} is tested as a viewer-request function: add --viewer-response", path.display(), case.line, case.name, args.target.display()))
+            .collect();
+        if !response_cases.is_empty() {
+            for line in response_cases {
+                ui::note(&line);
+            }
+            return Ok(Status::Error);
+        }
+    }
+    let mut engine = args.engine.engine_for(&args.target);
     let total: usize = files.iter().map(|(_, f)| f.cases.len()).sum();
     let progress = (std::io::stderr().is_terminal() && total >= 50).then(|| {
         let bar = indicatif::ProgressBar::new(total as u64);
@@ -149,8 +182,8 @@ pub fn load_cases(path: &Path) -> anyhow::Result<Result<cases::CaseFile, Status>
     }
 }
 
-/// Runs cases: through both functions for rules; as a single call for a function (a
-/// viewer-response event goes to it directly).
+/// Runs cases through the site: the viewer-request function, the simulated origin, the
+/// viewer-response function (a viewer-response event goes to that function alone).
 pub fn run_cases(
     engine: &mut dyn cases::Engine,
     target: &site::Target,
@@ -158,24 +191,6 @@ pub fn run_cases(
 ) -> anyhow::Result<Vec<cases::Trace>> {
     let requests: Vec<(cases::Invocation, cases::OriginResponse)> =
         batch.iter().map(|c| (c.invocation.clone(), c.origin.clone())).collect();
-    let direct = target.compiled.is_none()
-        && requests.iter().any(|(i, _)| {
-            runtime_js::result::EventType::of(&i.event).ok() == Some(runtime_js::result::EventType::ViewerResponse)
-        });
-    if direct {
-        let invocations: Vec<cases::Invocation> = requests.into_iter().map(|(i, _)| i).collect();
-        let outcomes = engine.run(&target.request, &target.kvs, &invocations)?;
-        return Ok(outcomes
-            .into_iter()
-            .map(|outcome| cases::Trace {
-                viewer_response: outcome.response().cloned(),
-                origin_request: outcome.request().cloned(),
-                error: outcome.error.clone(),
-                request: outcome,
-                response: None,
-            })
-            .collect());
-    }
     Ok(cases::simulate::simulate(engine, target.site(), &requests, cases::ResponseEventRequest::AsForwarded)?)
 }
 
