@@ -19,11 +19,15 @@ use cases::{Expect, Invocation, Kvs, OriginResponse, RequestSpec, ResponseEventR
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 
+#[path = "import_models/vercel.rs"]
+mod vercel_model;
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
     fixtures(&mut trials);
     corpora(&mut trials);
+    vercel_model::trials(&mut trials);
     cli(&mut trials);
     libtest_mimic::run(&args, trials).exit();
 }

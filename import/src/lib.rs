@@ -13,6 +13,7 @@
 //! - [`cloudflare`]: Pages `_redirects` and `_headers`, as Cloudflare's asset server reads them;
 //! - [`firebase`]: the `hosting` section of `firebase.json` (JSON with comments);
 //! - [`amplify`]: Amplify Hosting's rewrites and redirects JSON;
+//! - [`vercel`]: `vercel.json`, with path-to-regexp sources;
 //! - [`json`]: JSON with comments, every value with its line and column;
 //! - [`secrets`]: credentials in URLs and header values, reported redacted, never copied;
 //! - [`csv`]: `from,to[,status]` rows, comma- or tab-separated, with or without a header line;
@@ -45,6 +46,7 @@ pub mod secrets;
 pub mod site;
 pub mod text;
 pub mod validate;
+pub mod vercel;
 
 pub use finding::{Finding, Kind, Summary};
 pub use site::Site;
@@ -65,6 +67,8 @@ pub enum Format {
     Firebase,
     /// Amplify Hosting: the rewrites and redirects JSON.
     Amplify,
+    /// Vercel: `vercel.json`.
+    Vercel,
 }
 
 impl Format {
@@ -76,6 +80,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Firebase => "firebase",
             Format::Amplify => "amplify",
+            Format::Vercel => "vercel",
         }
     }
 
@@ -83,6 +88,7 @@ impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         [Format::Netlify, Format::Cloudflare, Format::Csv, Format::Firebase, Format::Amplify]
             .into_iter()
+            .chain([Format::Vercel])
             .find(|f| f.name() == name)
     }
 }
@@ -200,6 +206,7 @@ pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Resu
         Format::Csv => csv::translate(inputs, &mut translation),
         Format::Firebase => firebase::translate(inputs, &mut translation)?,
         Format::Amplify => amplify::translate(inputs, &mut translation)?,
+        Format::Vercel => vercel::translate(inputs, &mut translation)?,
     }
     secrets::withhold(&mut translation);
     let hedge = validate::finish(&mut translation);

@@ -24,6 +24,8 @@ pub enum Source {
     Firebase,
     /// Amplify Hosting: the console's rewrites and redirects JSON (a list, or `customRules`).
     Amplify,
+    /// Vercel: `vercel.json` (comments allowed): redirects, rewrites, headers, cleanUrls, trailingSlash.
+    Vercel,
 }
 
 impl Source {
@@ -34,6 +36,7 @@ impl Source {
             Source::Csv => importers::Format::Csv,
             Source::Firebase => importers::Format::Firebase,
             Source::Amplify => importers::Format::Amplify,
+            Source::Vercel => importers::Format::Vercel,
         }
     }
 }
