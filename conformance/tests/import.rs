@@ -22,12 +22,16 @@ use serde::Deserialize;
 #[path = "import_models/vercel.rs"]
 mod vercel_model;
 
+#[path = "import_models/amplify.rs"]
+mod amplify_model;
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
     fixtures(&mut trials);
     corpora(&mut trials);
     vercel_model::trials(&mut trials);
+    amplify_model::trials(&mut trials);
     cli(&mut trials);
     libtest_mimic::run(&args, trials).exit();
 }

@@ -218,6 +218,7 @@ fn objects(text: &str, key: &str) -> Vec<(u32, serde_json::Value)> {
 fn routes(text: &str) -> Vec<Route> {
     let root: serde_json::Value = serde_json::from_str(text).expect("vercel.json is JSON");
     let mut out = setting_routes(root["cleanUrls"] == true, root["trailingSlash"].as_bool());
+    let never = Regex::new(r"[^\s\S]").expect("valid");
     for (key, redirect) in [("redirects", true), ("rewrites", false)] {
         for (line, rule) in objects(text, key) {
             let source = rule["source"].as_str().unwrap_or("");
@@ -230,9 +231,9 @@ fn routes(text: &str) -> Vec<Route> {
             let conditional = rule.get("has").is_some() || rule.get("missing").is_some();
             if !source.starts_with('/') {
                 // path-to-regexp anchors it at the start: it matches no request path.
-                let never = Regex::new("[^\\s\\S]").expect("valid");
                 let names = Vec::new();
-                out.push(Route { line, regex: Some(never), names, destination, status, setting: false, sample: None });
+                let regex = Some(never.clone());
+                out.push(Route { line, regex, names, destination, status, setting: false, sample: None });
                 continue;
             }
             let parsed = expression(source).filter(|_| !conditional);
