@@ -15,6 +15,9 @@ use std::time::Instant;
 
 use divan::{Bencher, black_box};
 
+#[path = "import/vercel.rs"]
+mod vercel;
+
 /// The parser version compared against.
 const NETLIFY_PARSER: &str = "@netlify/redirect-parser@15.0.4";
 /// Timed runs of each side (after one warm-up run).
@@ -23,6 +26,7 @@ const RUNS: usize = 7;
 fn main() {
     if std::env::args().any(|a| a == "--bench") {
         compare_with_netlify();
+        vercel::compare_with_path_to_regexp();
     }
     divan::main();
 }

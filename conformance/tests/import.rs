@@ -21,6 +21,11 @@ use serde::Deserialize;
 
 #[path = "import/servers.rs"]
 mod servers;
+#[path = "import_models/vercel.rs"]
+mod vercel_model;
+
+#[path = "import_models/amplify.rs"]
+mod amplify_model;
 
 fn main() {
     let args = Arguments::from_args();
@@ -28,6 +33,8 @@ fn main() {
     fixtures(&mut trials);
     corpora(&mut trials);
     servers::corpora(&mut trials);
+    vercel_model::trials(&mut trials);
+    amplify_model::trials(&mut trials);
     cli(&mut trials);
     libtest_mimic::run(&args, trials).exit();
 }

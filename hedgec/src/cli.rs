@@ -92,7 +92,7 @@ pub enum Command {
     /// Example: hedgec dev site.hedge --dir public --origin api-origin=http://127.0.0.1:3000
     Dev(commands::dev::DevArgs),
 
-    /// Translate other tools' rule files (Netlify, Cloudflare Pages, Firebase, Amplify, Apache, nginx, CSV) into hedge rules.
+    /// Translate other tools' rule files (Netlify, Cloudflare Pages, Firebase, Amplify, Vercel, Apache, nginx, CSV) into hedge rules.
     ///
     /// Every rule that cannot be expressed is reported with its file and line (and listed at the
     /// end of the output); approximations, reorderings and assumptions are reported too. Exit

@@ -2,7 +2,8 @@
 //! `{ "source", "target", "status", "condition" }`, read the way Amplify applies it.
 //!
 //! Semantics kept:
-//! - rules are tried in list order and the first match wins;
+//! - rules are tried in list order and the first match wins, except that `404` and `404-200`
+//!   rules apply only when nothing else answers (they are written last, reported as reordered);
 //! - `<*>` (at the end of the source) matches any rest of the path, `<name>` one segment; in
 //!   the target they are `:splat` and `:name`;
 //! - `status` `301` and `302` redirect; `200` rewrites to a path (a target on another host is
@@ -126,9 +127,28 @@ fn rule(loc: Loc, text: &str, object: &jsonc_parser::ast::Object<'_>, t: &mut Tr
     t.routes.push(Route { loc, source: text.to_string(), from, action, options, force: true, role: Role::Rule });
 }
 
+/// Moves the `404` and `404-200` rules after every other rule: Amplify considers them only when
+/// the request finds no file, so a redirect listed after a catch-all `/<*>` 404-200 rule still
+/// applies (Amplify's documentation site relies on it). Each one that had other rules after it is
+/// reported as reordered.
+fn fallbacks_last(t: &mut Translation, fallback_locs: &[Loc]) {
+    let is_fallback = |route: &Route| fallback_locs.contains(&route.loc);
+    let (fallbacks, others): (Vec<Route>, Vec<Route>) =
+        std::mem::take(&mut t.routes).into_iter().partition(is_fallback);
+    for fallback in &fallbacks {
+        if others.iter().any(|r| r.loc > fallback.loc) {
+            let message = "written after every other rule: Amplify applies a 404 or 404-200 rule only when no file and no other rule answers";
+            t.finding(fallback.loc, Kind::Reordered, message, &fallback.source);
+        }
+    }
+    t.routes = others;
+    t.routes.extend(fallbacks);
+}
+
 /// Translates the inputs.
 pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::InputError> {
     t.set("status", "302", "Amplify's default");
+    let mut fallback_locs = Vec::new();
     for (file, input) in inputs.iter().enumerate() {
         let root = json::parse(input)?;
         let list = match &root {
@@ -149,11 +169,17 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::Inp
             let text = json::source_of(&input.text, element);
             t.rule_seen();
             match element {
-                Value::Object(object) => rule(loc, &text, object, t),
+                Value::Object(object) => {
+                    if matches!(json::scalar(object, "status").as_deref(), Some("404" | "404-200")) {
+                        fallback_locs.push(loc);
+                    }
+                    rule(loc, &text, object, t)
+                }
                 _ => t.leave_out(loc, Kind::Invalid, "not an object", &text),
             }
         }
     }
+    fallbacks_last(t, &fallback_locs);
     Ok(())
 }
 

@@ -17,6 +17,7 @@
 //! - [`nginx`]: nginx configuration (servers, locations, `rewrite`, `return`, `map`,
 //!   `add_header`), with its own tokenizer;
 //! - [`pcre`]: the servers' regular expressions as the language's patterns and targets;
+//! - [`vercel`]: `vercel.json`, with path-to-regexp sources;
 //! - [`json`]: JSON with comments, every value with its line and column;
 //! - [`secrets`]: credentials in URLs and header values, reported redacted, never copied;
 //! - [`csv`]: `from,to[,status]` rows, comma- or tab-separated, with or without a header line;
@@ -52,6 +53,7 @@ pub mod secrets;
 pub mod site;
 pub mod text;
 pub mod validate;
+pub mod vercel;
 
 pub use finding::{Finding, Kind, Summary};
 pub use site::Site;
@@ -76,6 +78,8 @@ pub enum Format {
     Apache,
     /// nginx: `nginx.conf` and site files.
     Nginx,
+    /// Vercel: `vercel.json`.
+    Vercel,
 }
 
 impl Format {
@@ -89,6 +93,7 @@ impl Format {
             Format::Amplify => "amplify",
             Format::Apache => "apache",
             Format::Nginx => "nginx",
+            Format::Vercel => "vercel",
         }
     }
 
@@ -96,7 +101,7 @@ impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         [Format::Netlify, Format::Cloudflare, Format::Csv, Format::Firebase, Format::Amplify]
             .into_iter()
-            .chain([Format::Apache, Format::Nginx])
+            .chain([Format::Apache, Format::Nginx, Format::Vercel])
             .find(|f| f.name() == name)
     }
 }
@@ -216,6 +221,7 @@ pub fn import(format: Format, inputs: &[Input], options: &ImportOptions) -> Resu
         Format::Amplify => amplify::translate(inputs, &mut translation)?,
         Format::Apache => apache::translate(inputs, &mut translation)?,
         Format::Nginx => nginx::translate(inputs, &mut translation)?,
+        Format::Vercel => vercel::translate(inputs, &mut translation)?,
     }
     secrets::withhold(&mut translation);
     let hedge = validate::finish(&mut translation);

@@ -35,6 +35,9 @@ pub fn token(text: &str) -> Cow<'_, str> {
 /// already in pattern syntax, where `\\\\`, `\\:` and `\\*` are escapes in bare and quoted words alike:
 /// those pairs are kept as they are when quoting, and any other backslash is doubled.
 pub fn pattern_token(text: &str) -> Cow<'_, str> {
+    if let Some(regex) = text.strip_prefix('~') {
+        return regex_token(text, regex);
+    }
     let quoted = token(text);
     if matches!(quoted, Cow::Borrowed(_)) {
         return quoted;
@@ -60,6 +63,15 @@ pub fn pattern_token(text: &str) -> Cow<'_, str> {
     }
     out.push('"');
     Cow::Owned(out)
+}
+
+/// A `~REGEX` pattern as the rules language reads it back: bare when it can be, otherwise
+/// `~"..."` with only `"` escaped, since the expression's backslashes are its own.
+fn regex_token<'t>(text: &'t str, regex: &str) -> Cow<'t, str> {
+    if !matches!(token(regex), Cow::Owned(_)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(format!("~\"{}\"", regex.replace('"', "\\\"")))
 }
 
 /// A literal path (or URL) written as a pattern that matches just it: in the path, backslashes

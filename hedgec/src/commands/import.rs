@@ -30,6 +30,8 @@ pub enum Source {
     /// nginx: configuration files with server and location blocks: return, rewrite, map,
     /// add_header, in nginx's order of precedence.
     Nginx,
+    /// Vercel: `vercel.json` (comments allowed): redirects, rewrites, headers, cleanUrls, trailingSlash.
+    Vercel,
 }
 
 impl Source {
@@ -42,6 +44,7 @@ impl Source {
             Source::Amplify => importers::Format::Amplify,
             Source::Apache => importers::Format::Apache,
             Source::Nginx => importers::Format::Nginx,
+            Source::Vercel => importers::Format::Vercel,
         }
     }
 }

@@ -1,0 +1,138 @@
+//! `hedgec import vercel` on the Vercel corpora of `conformance/import/vercel/`, and, in the same
+//! run, `path-to-regexp` (the library Vercel's router compiles every `source` with) on the same
+//! sources, for comparison.
+//!
+//! Before divan's table, the run installs `path-to-regexp` with npm into a scratch directory under
+//! the system's temporary directory (once; nothing lands in the repository), times node reading
+//! each file (`JSON.parse`) and compiling every `source` of its redirects, rewrites and headers
+//! with Vercel's options, times the import of the same files the same way (file read included,
+//! median of the same number of runs), and prints both with their ratio. Without node or npm, it
+//! says so and the divan benchmarks still run.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use divan::{Bencher, black_box};
+
+/// The library compared against: the major version Vercel's routing uses.
+const PATH_TO_REGEXP: &str = "path-to-regexp@6.3.0";
+/// Timed runs of each side (after one warm-up run); each run reads every corpus.
+const RUNS: usize = 51;
+
+fn corpora() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/import/vercel");
+    ["sentry-docs", "chainlink-docs", "ionic-docs"].iter().map(|dir| root.join(dir).join("vercel.json")).collect()
+}
+
+fn import_all(files: &[PathBuf]) -> usize {
+    let mut rules = 0;
+    for file in files {
+        let bytes = std::fs::read(file).expect("corpus is readable");
+        let input = importers::Input::from_bytes("vercel.json", &bytes).expect("UTF-8");
+        let result = importers::import(importers::Format::Vercel, &[input], &importers::ImportOptions::default())
+            .expect("importable");
+        rules += result.summary.rules;
+    }
+    rules
+}
+
+#[divan::bench(sample_count = 20)]
+fn vercel_corpora(bencher: Bencher<'_, '_>) {
+    let files = corpora();
+    bencher.bench(|| black_box(import_all(black_box(&files))));
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Times path-to-regexp with node; `Err` says why it could not.
+fn path_to_regexp_ms(files: &[PathBuf]) -> Result<(f64, u64, String), String> {
+    let node = Command::new("node").arg("--version").output().map_err(|e| format!("node: {e}"))?;
+    let node_version = String::from_utf8_lossy(&node.stdout).trim().to_string();
+    let dir = std::env::temp_dir().join("hedgec-bench-path-to-regexp");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    if !dir.join("node_modules/path-to-regexp/package.json").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&dir)
+            .arg(PATH_TO_REGEXP)
+            .status()
+            .map_err(|e| format!("npm: {e}"))?;
+        if !status.success() {
+            return Err(format!("npm install {PATH_TO_REGEXP} failed"));
+        }
+    }
+    let script = dir.join("time.cjs");
+    std::fs::write(
+        &script,
+        r#"const { pathToRegexp } = require('path-to-regexp')
+const fs = require('fs')
+const runs = Number(process.argv[2])
+const files = process.argv.slice(3)
+const options = { strict: true, sensitive: true, delimiter: '/' }
+const times = []
+let sources = 0
+for (let i = 0; i <= runs; i++) {
+  const start = process.hrtime.bigint()
+  sources = 0
+  for (const file of files) {
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'))
+    for (const key of ['redirects', 'rewrites', 'headers']) {
+      for (const rule of config[key] || []) {
+        try { pathToRegexp(rule.source, [], options) } catch (e) { }
+        sources++
+      }
+    }
+  }
+  const end = process.hrtime.bigint()
+  if (i > 0) times.push(Number(end - start) / 1e6)
+}
+times.sort((a, b) => a - b)
+console.log(JSON.stringify({ sources, ms: times[Math.floor(times.length / 2)] }))
+"#,
+    )
+    .map_err(|e| e.to_string())?;
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(RUNS.to_string())
+        .args(files)
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("node failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let ms = result["ms"].as_f64().ok_or("no time from node")?;
+    let sources = result["sources"].as_u64().ok_or("no count from node")?;
+    Ok((ms, sources, node_version))
+}
+
+pub fn compare_with_path_to_regexp() {
+    let files = corpora();
+    let mut times = Vec::new();
+    let mut rules = 0;
+    for run in 0..=RUNS {
+        let start = Instant::now();
+        rules = black_box(import_all(&files));
+        if run > 0 {
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let ours = median(times);
+    println!("The Vercel corpora (sentry-docs, chainlink-docs, ionic-docs), median of {RUNS} runs after a warm-up:");
+    println!("  hedgec import vercel (read, parse, translate, check the output; {rules} rules): {ours:8.3} ms");
+    match path_to_regexp_ms(&files) {
+        Ok((theirs, sources, node)) => {
+            println!(
+                "  {PATH_TO_REGEXP} on node {node} (read, JSON.parse, compile {sources} sources): {theirs:8.3} ms"
+            );
+            println!("  ratio (hedgec import / path-to-regexp): {:.2}", ours / theirs);
+        }
+        Err(why) => println!("  path-to-regexp not measured: {why}"),
+    }
+    println!();
+}
