@@ -287,20 +287,25 @@ fn fields(headers: &Value) -> Vec<(String, String)> {
     pairs
 }
 
-/// Which origin the request goes to: the one a function selected, or the default. `Err` is
-/// the 502 page and the log's label for a request with nowhere to go.
-fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, String), (Response<Body>, String)> {
+/// Why a request has no origin to go to: the 502 page's title and sentence, and the log's label.
+struct Nowhere {
+    title: String,
+    sentence: String,
+    label: String,
+}
+
+/// Which origin the request goes to: the one a function selected, or the default.
+fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, String), Nowhere> {
     let Some(change) = &result.outcome.origin else {
         return match &state.default_origin {
             Some(origin) => Ok((origin.clone(), "origin".into())),
-            None => Err((
-                bad_gateway(
-                    "502 No origin",
-                    "The request went on to the origin, but hedgec dev was started without one: \
-                     give --dir SITE (a directory of files) or --origin URL (an HTTP server).",
-                ),
-                "no origin".into(),
-            )),
+            None => Err(Nowhere {
+                title: "502 No origin".into(),
+                sentence: "The request went on to the origin, but hedgec dev was started without one: \
+                           give --dir SITE (a directory of files) or --origin URL (an HTTP server)."
+                    .into(),
+                label: "no origin".into(),
+            }),
         };
     };
     let method = change["method"].as_str().unwrap_or("");
@@ -330,7 +335,7 @@ fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, Strin
             format!("unmapped origin {id}"),
         )
     };
-    Err((bad_gateway(&title, &sentence), label))
+    Err(Nowhere { title, sentence, label })
 }
 
 fn bad_gateway(title: &str, sentence: &str) -> Response<Body> {
@@ -346,7 +351,7 @@ async fn to_origin(
 ) -> Answer {
     let (origin, answered_by) = match choose_origin(state, result) {
         Ok(chosen) => chosen,
-        Err((response, label)) => return Answer::from(response, label),
+        Err(nowhere) => return Answer::from(bad_gateway(&nowhere.title, &nowhere.sentence), nowhere.label),
     };
     let uri = forwarded["uri"].as_str().unwrap_or("/").to_string();
     let query = cases::event::query_string(&forwarded["querystring"]);
