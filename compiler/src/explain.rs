@@ -1,15 +1,17 @@
 //! Why a request gets the answer it gets: the rules tried in order and why each did not match,
 //! the rule that did, the KVS keys the functions read, and the header rules that apply. This is
-//! the reference semantics of the language (`rules_dsl::pattern`) applied to one request; the
-//! CLI shows it next to what the compiled functions actually return.
+//! the reference semantics of the language (`rules_dsl::matching`) applied to one request, with
+//! the compilation's placement (`placement::Summary`) telling which reads the functions make;
+//! the CLI shows it next to what the compiled functions actually return.
 
 use std::collections::BTreeMap;
 
-use rules_dsl::ir::{Condition, Matcher, Origin, Rules};
-use rules_dsl::matching;
+use rules_dsl::ir::{Matcher, Origin, Rules, Settings};
+use rules_dsl::matching::{self, Mismatch};
 use rules_dsl::pattern::{self, PathMatch};
 
-use crate::{CompileReturn, kvs, plan};
+use crate::placement::Place;
+use crate::{CompileReturn, kvs};
 
 /// A request, as explain needs it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,19 +80,27 @@ pub struct Explanation {
     pub kvs_keys: Vec<String>,
 }
 
-fn why_not(matcher: &Matcher, request: &Request, canonical: &str, path_match: &PathMatch<'_>) -> Verdict {
-    if let Some(host) = matcher.host.as_ref().filter(|host| !matching::host_matches(Some(host), &request.host)) {
-        return Verdict::OtherHost(host.clone());
-    }
-    if path_match.path(&matcher.path, canonical).is_none() {
-        return Verdict::OtherPath;
-    }
-    for condition in &matcher.conditions {
-        if let Some(reason) = failing(condition, request) {
-            return Verdict::ConditionFails(reason);
+impl Request {
+    /// The request as the matching semantics see it, for a canonical path.
+    fn matching<'a>(&'a self, canonical: &'a str) -> matching::Request<'a> {
+        matching::Request {
+            host: &self.host,
+            canonical,
+            query: self.query.as_deref(),
+            headers: &self.headers,
+            cookies: &self.cookies,
         }
     }
-    Verdict::Matched
+}
+
+/// The verdict of the matching semantics on one rule.
+fn verdict(matcher: &Matcher, request: &matching::Request<'_>, settings: &Settings) -> Verdict {
+    match matching::mismatch(matcher, request, settings) {
+        None => Verdict::Matched,
+        Some(Mismatch::Host(host)) => Verdict::OtherHost(host),
+        Some(Mismatch::Path) => Verdict::OtherPath,
+        Some(Mismatch::Condition(unmet)) => Verdict::ConditionFails(unmet.to_string()),
+    }
 }
 
 /// The captures of a pattern that matches `canonical`, named as targets write them.
@@ -114,45 +124,6 @@ fn captures(matcher: &Matcher, canonical: &str, path_match: &PathMatch<'_>) -> V
         .collect()
 }
 
-/// Why a condition fails for the request, or `None` when it holds.
-fn failing(condition: &Condition, request: &Request) -> Option<String> {
-    let header = |name: &str| request.headers.get(name).map(String::as_str).unwrap_or("");
-    match condition {
-        Condition::Country(codes) => {
-            let country = header("cloudfront-viewer-country");
-            (!codes.iter().any(|c| c == country)).then(|| {
-                format!("country={} does not hold (cloudfront-viewer-country is {country:?})", codes.join(","))
-            })
-        }
-        Condition::Language(tags) => {
-            let first = header("accept-language").split(',').next().unwrap_or("");
-            let primary =
-                first.split(';').next().unwrap_or("").split('-').next().unwrap_or("").trim().to_ascii_lowercase();
-            (!tags.contains(&primary)).then(|| {
-                format!("language={} does not hold (the first accept-language tag is {primary:?})", tags.join(","))
-            })
-        }
-        Condition::Cookie { name, value } => match (request.cookies.get(name), value) {
-            (None, _) => Some(format!("cookie {name} is absent")),
-            (Some(got), Some(want)) if got != want => Some(format!("cookie {name} is {got:?}, not {want:?}")),
-            _ => None,
-        },
-        Condition::Query { key, value } => {
-            let first = request.query.as_deref().unwrap_or("").split('&').find_map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                (k == key).then(|| pattern::canonical_path(v))
-            });
-            match (first, value) {
-                (None, _) => Some(format!("query parameter {key} is absent")),
-                (Some(got), Some(want)) if &got != want => {
-                    Some(format!("query parameter {key} is {got:?}, not {want:?}"))
-                }
-                _ => None,
-            }
-        }
-    }
-}
-
 /// Explains a request against rules and their compiled output.
 pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Explanation {
     let settings = &rules.settings;
@@ -160,16 +131,17 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
     let canonical = pattern::canonical_path(&request.path);
     let key = pattern::lookup_key(&canonical, settings);
     let mut explanation = Explanation { canonical: canonical.clone(), ..Explanation::default() };
-    let in_kvs = |origin: &Origin| output.kvs_lines.contains(origin);
+    let placement = &output.placement;
+    let seen = request.matching(&canonical);
 
     for route in &rules.routes {
-        match why_not(&route.matcher, request, &canonical, &path_match) {
+        match verdict(&route.matcher, &seen, settings) {
             Verdict::OtherPath => explanation.other_paths += 1,
             Verdict::Matched => {
                 explanation.tried.push(Tried { origin: route.origin, verdict: Verdict::Matched });
                 explanation.captures = captures(&route.matcher, &canonical, &path_match);
                 explanation.matched = Some(route.origin);
-                explanation.matched_in_kvs = in_kvs(&route.origin);
+                explanation.matched_in_kvs = placement.in_kvs(route.origin);
                 break;
             }
             verdict => explanation.tried.push(Tried { origin: route.origin, verdict }),
@@ -178,13 +150,13 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
 
     // Keys: the exact lookup, then (when pattern rules were spilled and the exact lookup
     // missed) the group of the first segment.
-    let answered_before_kvs = explanation.matched.is_some_and(|o| output.code_before_kvs.contains(&o));
+    let answered_before_kvs = explanation.matched.is_some_and(|o| placement.place(o) == Place::CodeBeforeKvs);
     if let (Some(store), false) = (&output.request_store, answered_before_kvs) {
         explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::bucket_of(&key, store.buckets)));
         let exact_hit = kvs::lookup(&output.kvs, &store.namespace, store.buckets, &key).is_some()
             || kvs::lookup(&output.kvs, &store.namespace, store.buckets, &kvs::host_key(&request.host, &key)).is_some();
         let first = key.strip_prefix('/').and_then(|rest| rest.split('/').next()).filter(|s| !s.is_empty());
-        if let (false, true, Some(first)) = (exact_hit, output.report.rules.routes_spilled > 0, first) {
+        if let (false, true, Some(first)) = (exact_hit, placement.has_spilled(), first) {
             let group = format!("/{first}/*");
             explanation.kvs_keys.push(format!("{}{}", store.namespace, kvs::bucket_of(&group, store.buckets)));
         }
@@ -214,13 +186,13 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
         explanation.request_headers = rules
             .request_headers
             .iter()
-            .filter(|r| why_not(&r.matcher, request, &canonical, &path_match) == Verdict::Matched)
+            .filter(|r| matching::mismatch(&r.matcher, &seen, settings).is_none())
             .map(|r| r.origin)
             .collect();
         explanation.response_headers = rules
             .response_headers
             .iter()
-            .filter(|r| why_not(&r.matcher, request, &canonical, &path_match) == Verdict::Matched)
+            .filter(|r| matching::mismatch(&r.matcher, &seen, settings).is_none())
             .map(|r| r.origin)
             .collect();
         if let (Some(store), true) = (&output.response_store, request.origin_status.unwrap_or(200) < 400) {
@@ -228,15 +200,6 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
         }
     }
     explanation
-}
-
-/// Where each rule was placed, for explanations: origins of the routes that live in the KVS
-/// (as exact lines or spilled groups).
-pub fn kvs_origins(plan: &plan::Plan<'_>) -> Vec<Origin> {
-    let mut origins: Vec<Origin> =
-        plan.kvs_routes.values().map(|r| r.origin).chain(plan.spilled.values().flatten().map(|r| r.origin)).collect();
-    origins.sort_by_key(|o| o.span.start);
-    origins
 }
 
 #[cfg(test)]

@@ -3,13 +3,14 @@
 //!
 //! [`build`] is the driver every caller uses: bytes of a rules file in, the compiled site and
 //! every diagnostic (front end and back end) out. [`compile`] runs the back end's stages in
-//! order:
+//! order, each once:
 //!
-//! 1. [`plan`]: decide which rules live in the KVS and which in code;
-//! 2. [`kvs`]: encode KVS lines and pack them into buckets;
-//! 3. [`emit`]: write the viewer-request and viewer-response functions;
-//! 4. [`minify`]: minify with swc;
-//! 5. check the result with the runtime's syntax gate, and measure it ([`report`]).
+//! 1. [`placement`]: where each rule lives ([`plan`]), within the request function's size
+//!    budget (pattern groups spilled to the KVS as its size model predicts), and the KVS lines
+//!    of the placed rules ([`kvs`]);
+//! 2. [`function`], for each function: pack its lines into buckets, write it for that store
+//!    ([`emit`]), minify ([`minify`]) and pass it through the syntax gate;
+//! 3. [`limits`]: CloudFront's limits as diagnostics, and the measurements ([`report`]).
 //!
 //! [`probes`] derives, from the rules, requests that exercise every rule and every miss path.
 //!
@@ -19,16 +20,17 @@
 pub mod build;
 pub mod emit;
 pub mod explain;
+pub mod function;
 pub mod kvs;
+pub mod limits;
 pub mod minify;
+pub mod placement;
 pub mod plan;
 pub mod probes;
 pub mod report;
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use rules_dsl::ir::{Action, HeaderOp, Route, Rules, Settings};
-use rules_dsl::{Code, Diagnostic};
+use rules_dsl::Diagnostic;
+use rules_dsl::ir::Rules;
 
 pub use build::{Build, Compiled, build};
 pub use report::Report;
@@ -69,11 +71,8 @@ pub struct CompileReturn {
     pub response_store: Option<StoreLayout>,
     /// Measurements for `report.json`.
     pub report: Report,
-    /// The rules that live in the KVS (exact lines and spilled groups), sorted by position.
-    pub kvs_lines: Vec<rules_dsl::ir::Origin>,
-    /// The rules in code that the request function tries before it reads the KVS; a request
-    /// one of them answers reads nothing on the request side.
-    pub code_before_kvs: Vec<rules_dsl::ir::Origin>,
+    /// Where each route went (KVS, spilled group, code before or after the KVS).
+    pub placement: placement::Summary,
     /// Errors found by the back end (KVS entries over limits, functions over the size limit).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -106,269 +105,55 @@ impl std::fmt::Display for InternalError {
 
 impl std::error::Error for InternalError {}
 
-/// Compiles rules that the front end accepted.
+/// Compiles rules that the front end accepted: placement within the size budget, then each
+/// function with the KVS data it reads, then CloudFront's limits.
 pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn, InternalError> {
-    let settings = &rules.settings;
-    let mut diagnostics = Vec::new();
+    let placement = placement::place(rules, options)?;
+    let lines = placement.lines(&rules.settings);
     let with_response = !rules.response_headers.is_empty();
-
-    // Place rules; when the request function is over budget, spill the largest groups of pattern
-    // rules to the KVS and try again.
-    let mut spill: BTreeSet<String> = BTreeSet::new();
-    let mut oversized;
-    let (plan, request) = loop {
-        let plan = plan::plan(rules, &spill);
-        let mut route_lines: BTreeMap<String, String> = plan
-            .kvs_routes
-            .iter()
-            .map(|(key, route)| (key.clone(), route_value(&route.action).encode(kvs::path_part(key))))
-            .collect();
-        // Spilled groups are read by the code as rules: the namespace follows them.
-        let mut spilled = String::new();
-        for (group, routes) in &plan.spilled {
-            let value = group_value(routes, settings);
-            spilled.push_str(&format!("{group} {value}\n"));
-            route_lines.insert(group.clone(), value);
-        }
-        oversized = Vec::new();
-        let request = build_side(kvs::Side::Request, &route_lines, &spilled, options, &mut oversized, |store| {
-            emit::request_function(rules, &plan, store, with_response)
-        })?;
-        let excess = request.code.len().saturating_sub(options.max_function_bytes);
-        if excess == 0 {
-            break (plan, request);
-        }
-        let room = kvs::MAX_ENTRY_BYTES - 16;
-        let candidates: Vec<(String, usize)> =
-            plan::spill_candidates(&plan, settings, |route| emit::route_code_size(route, settings))
-                .into_iter()
-                .filter(|(group, _)| {
-                    let routes: Vec<&Route> = plan
-                        .code_routes
-                        .iter()
-                        .copied()
-                        .filter(|r| plan::group_key(r, settings).as_ref() == Some(group))
-                        .collect();
-                    group.len() + group_value(&routes, settings).len() < room
-                })
-                .collect();
-        let before = spill.len();
-        let mut saved = 0;
-        for (group, size) in candidates {
-            spill.insert(group);
-            // Minified code is about half the size of the readable code the estimate counts.
-            saved += size / 2;
-            if saved >= excess {
-                break;
-            }
-        }
-        if spill.len() == before {
-            break (plan, request);
-        }
-    };
-    let header_lines: BTreeMap<String, String> =
-        plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
-    let response = if with_response {
-        Some(build_side(kvs::Side::Response, &header_lines, "", options, &mut oversized, |store| {
-            emit::response_function(rules, &plan, store)
-        })?)
-    } else {
-        None
-    };
-    for line in &oversized {
-        let origin = match (plan.kvs_routes.get(&line.key), plan.spilled.get(&line.key)) {
-            (Some(route), _) => route.origin,
-            (None, Some(group)) => group[0].origin,
-            (None, None) => plan.kvs_header_origins[&line.key],
-        };
-        let (message, label) = if line.crowded {
-            (
-                format!("this rule's KVS line of {} bytes cannot share a bucket with others", line.bytes),
-                "too large to pack",
-            )
-        } else {
-            (format!("this rule needs a KVS entry of {} bytes", line.bytes), "too large for one KVS entry")
-        };
-        diagnostics
-            .push(Diagnostic::new(Code::KvsEntryTooLarge, origin.span, message).with_label(label).with_help(format!(
-            "a KVS key is at most {} bytes and a key with its value at most {} bytes; shorten the path or the target",
-            kvs::MAX_KEY_BYTES,
-            report::thousands(kvs::MAX_ENTRY_BYTES)
-        )));
-    }
-
-    let mut entries: Vec<kvs::Entry> = Vec::new();
-    entries.extend(request.buckets.iter().flat_map(|b| b.entries.iter().cloned()));
-    if let Some(response) = &response {
-        entries.extend(response.buckets.iter().flat_map(|b| b.entries.iter().cloned()));
-    }
-    entries.sort();
-
-    // Budget errors point at the first rule that spends the budget.
-    let first_kvs_rule = plan
-        .kvs_routes
-        .values()
-        .map(|r| r.origin)
-        .chain(plan.kvs_header_origins.values().copied())
-        .min_by_key(|o| o.span.start);
-    let first_code_rule =
-        plan.code_routes.first().map(|r| r.origin).or_else(|| plan.code_headers.first().map(|(_, r)| r.origin));
-    let kvs_bytes: usize = entries.iter().map(kvs::Entry::bytes).sum();
-    if kvs_bytes > kvs::MAX_STORE_BYTES {
-        let span = first_kvs_rule.map(|o| o.span).unwrap_or_default();
-        diagnostics.push(
-            Diagnostic::new(
-                Code::KvsStoreTooLarge,
-                span,
-                format!("the KVS data needs {} bytes", report::thousands(kvs_bytes)),
-            )
-            .with_label("over the store limit")
-            .with_help(format!(
-                "a KeyValueStore holds at most {} bytes; move rules to patterns or split the site",
-                report::thousands(kvs::MAX_STORE_BYTES)
-            )),
-        );
-    }
-    for (name, side) in [("viewer-request.js", Some(&request)), ("viewer-response.js", response.as_ref())] {
-        let Some(side) = side else { continue };
-        if side.code.len() > options.max_function_bytes {
-            let span = first_code_rule.map(|o| o.span).unwrap_or_default();
-            diagnostics.push(
-                Diagnostic::new(Code::FunctionTooLarge, span, format!("{name} is {} bytes", report::thousands(side.code.len())))
-                    .with_label("over the function size limit")
-                    .with_help(format!(
-                        "CloudFront functions hold at most {} bytes; exact-path rules cost no code, patterns and conditions do",
-                        report::thousands(options.max_function_bytes)
-                    )),
-            );
-        }
-    }
-
-    let request_store =
-        request.buckets.as_ref().map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
-    let response_store = response
-        .as_ref()
-        .and_then(|r| r.buckets.as_ref())
-        .map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count });
-    let report =
-        report::Report::new(rules, &plan, &request.code, response.as_ref().map(|r| r.code.as_str()), &entries, options);
+    let request = function::write(kvs::Side::Request, &lines.routes, &lines.spilled, options, |store| {
+        emit::request_function(rules, &placement.plan, store, with_response)
+    })?;
+    let response = with_response
+        .then(|| {
+            function::write(kvs::Side::Response, &lines.headers, "", options, |store| {
+                emit::response_function(rules, &placement.plan, store)
+            })
+        })
+        .transpose()?;
+    let entries = entries(&request, response.as_ref());
+    let diagnostics = limits::check(&placement, &request, response.as_ref(), &entries, options);
+    let report = Report::new(
+        rules,
+        &placement.plan,
+        &request.code,
+        response.as_ref().map(|r| r.code.as_str()),
+        &entries,
+        options,
+    );
     Ok(CompileReturn {
+        request_store: store_layout(&request),
+        response_store: response.as_ref().and_then(store_layout),
         request: request.code,
         response: response.map(|r| r.code),
         kvs: entries,
-        request_store,
-        response_store,
         report,
-        kvs_lines: explain::kvs_origins(&plan),
-        code_before_kvs: plan.code_routes[..plan.kvs_after].iter().map(|r| r.origin).collect(),
+        placement: placement.summary(),
         diagnostics,
     })
 }
 
-struct Side {
-    code: String,
-    buckets: Option<kvs::Buckets>,
-}
-
-/// Packs one side's lines into buckets under the namespace of their layout, writes the side's
-/// function, minifies and gates it.
-fn build_side(
-    side: kvs::Side,
-    lines: &BTreeMap<String, String>,
-    spilled: &str,
-    options: &CompileOptions,
-    oversized: &mut Vec<kvs::Oversized>,
-    write: impl Fn(Option<&emit::Store>) -> String,
-) -> Result<Side, InternalError> {
-    // Pack under a stand-in namespace of the final length, so that sizes are exact; the
-    // namespace depends on the bucket count that packing decides.
-    let stand_in = format!("{}___", side.letter());
-    let mut packed = None;
-    if !lines.is_empty() {
-        match kvs::pack(&stand_in, lines) {
-            Ok(buckets) => packed = Some(buckets),
-            Err(too_large) => {
-                let fitting: BTreeMap<String, String> = lines
-                    .iter()
-                    .filter(|(k, _)| !too_large.iter().any(|o| &o.key == *k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                oversized.extend(too_large);
-                if !fitting.is_empty() {
-                    packed = kvs::pack(&stand_in, &fitting).ok();
-                }
-            }
-        }
-    }
-    let buckets = packed.map(|b| {
-        let namespace = kvs::namespace(side, b.count, spilled);
-        b.renamed(&namespace)
-    });
-    let store = buckets.as_ref().map(|b| emit::Store { namespace: b.namespace.clone(), buckets: b.count });
-    let source = write(store.as_ref());
-    let code = minify::minify(&source, options.pretty).map_err(InternalError)?;
-    // Deploys find the namespace a function reads by its string literal (once per KVS read).
-    if let Some(buckets) = &buckets
-        && !code.contains(&emit::js::string(&buckets.namespace))
-    {
-        return Err(InternalError(format!("the KVS namespace {} is not named in the code", buckets.namespace)));
-    }
-    let violations = syntax_gate::check(&code);
-    if let Some(violation) = violations.first() {
-        return Err(InternalError(format!("generated code fails the syntax gate at {violation}\n{code}")));
-    }
-    Ok(Side { code, buckets })
-}
-
-fn route_value(action: &Action) -> kvs::RouteValue<'_> {
-    match action {
-        Action::Redirect { status, target, keep_query } => {
-            kvs::RouteValue::Redirect { status: *status, target: target_text(target), keep_query: *keep_query }
-        }
-        Action::Rewrite { target } => kvs::RouteValue::Rewrite { target: target_text(target) },
-        Action::Respond { status, body } => {
-            kvs::RouteValue::Respond { status: *status, body: body.as_deref().unwrap_or("") }
-        }
-    }
-}
-
-/// The text of a literal target (placement only puts literal targets in the KVS).
-fn target_text(target: &rules_dsl::ir::Target) -> &str {
-    match target.pieces.as_slice() {
-        [rules_dsl::ir::Piece::Text(text)] => text,
-        [] => "",
-        _ => unreachable!("placement keeps targets with captures in code"),
-    }
-}
-
-/// The value of a spilled group: its routes in file order, tab-separated (see `kvs::SpilledRoute`).
-fn group_value(routes: &[&Route], settings: &Settings) -> String {
-    let rules: Vec<String> = routes
-        .iter()
-        .map(|route| {
-            let template = match &route.action {
-                Action::Redirect { target, .. } | Action::Rewrite { target } => emit::js::replace_template(target),
-                Action::Respond { body, .. } => body.clone().unwrap_or_default(),
-            };
-            kvs::SpilledRoute {
-                op: kvs::op(&route.action),
-                regex: emit::js::path_regex_source(&route.matcher.path, settings),
-                template,
-            }
-            .encode()
-        })
+/// Both functions' KVS entries, sorted by key.
+fn entries(request: &function::Function, response: Option<&function::Function>) -> Vec<kvs::Entry> {
+    let mut entries: Vec<kvs::Entry> = [Some(request), response]
+        .into_iter()
+        .flatten()
+        .flat_map(|f| f.buckets.iter().flat_map(|b| b.entries.iter().cloned()))
         .collect();
-    rules.join("\t")
+    entries.sort();
+    entries
 }
 
-fn header_value<'a>(ops: &'a [(usize, &'a HeaderOp)]) -> kvs::HeaderValue<'a> {
-    kvs::HeaderValue {
-        ops: ops
-            .iter()
-            .map(|&(position, op)| match op {
-                HeaderOp::Set { name, value } => (position, name.as_str(), Some(value.as_str())),
-                HeaderOp::Remove { name } => (position, name.as_str(), None),
-            })
-            .collect(),
-    }
+fn store_layout(function: &function::Function) -> Option<StoreLayout> {
+    function.buckets.as_ref().map(|b| StoreLayout { namespace: b.namespace.clone(), buckets: b.count })
 }

@@ -1,15 +1,19 @@
 //! Request-matching semantics shared by every part of hedgec that reasons about rules: whether a
-//! host matches, where a `prefix-strip` applies, and the static questions over two patterns
-//! (can some path match both? does one take every path of the other?).
+//! host matches, whether a condition holds for a request, why a rule does not take a request,
+//! where a `prefix-strip` applies, and the static questions over two patterns (can some path
+//! match both? does one take every path of the other?).
 //!
-//! [`crate::pattern::PathMatch`] answers for one concrete path; this module answers for all
-//! paths at once. Its answers are *sound*: `paths_overlap` says `true` whenever it cannot prove
+//! [`crate::pattern::PathMatch`] and [`mismatch`] answer for one concrete request; the pattern
+//! questions answer for all paths at once. Its answers are *sound*: `paths_overlap` says `true` whenever it cannot prove
 //! that no path matches both (regular expressions, for instance), and `path_covers` says `true`
 //! only when it has proved it. Placement (`compiler::plan`), the static checks (`analysis`),
 //! `explain` and the importers all ask here, so they cannot disagree.
 
-use crate::ir::{Case, Matcher, PathPattern, Segment, Settings, Slash};
-use crate::pattern::{PathMatch, lookup_key};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::ir::{Case, Condition, Matcher, PathPattern, Segment, Settings, Slash};
+use crate::pattern::{PathMatch, canonical_path, lookup_key};
 
 /// Whether a rule's host (lower case, if any) accepts a request's `host` header.
 pub fn host_matches(rule_host: Option<&str>, request_host: &str) -> bool {
@@ -22,6 +26,117 @@ pub fn hosts_meet(a: Option<&str>, b: Option<&str>) -> bool {
         (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
         _ => true,
     }
+}
+
+/// What a rule's matcher looks at in one request.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The `host` header.
+    pub host: &'a str,
+    /// The path, canonical (`pattern::canonical_path`).
+    pub canonical: &'a str,
+    /// The query string, without `?`.
+    pub query: Option<&'a str>,
+    /// Request headers, names in lower case.
+    pub headers: &'a BTreeMap<String, String>,
+    /// Cookies.
+    pub cookies: &'a BTreeMap<String, String>,
+}
+
+impl Request<'_> {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
+
+    /// The first value of a query parameter, canonical (as `query=` values are compared).
+    fn query_param(&self, key: &str) -> Option<String> {
+        self.query.unwrap_or("").split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == key).then(|| canonical_path(v))
+        })
+    }
+}
+
+/// Why a rule does not take a request: the first of host, path and conditions that fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    /// The rule is for another host (this one).
+    Host(String),
+    /// The path pattern does not match.
+    Path,
+    /// A condition does not hold.
+    Condition(Unmet),
+}
+
+/// A condition that does not hold, with what the request has instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unmet {
+    /// The condition.
+    pub condition: Condition,
+    /// What the request has where the condition looks: the country, the primary language tag,
+    /// the cookie's value or the parameter's first value (canonical); `None` when the cookie or
+    /// parameter is absent.
+    pub got: Option<String>,
+}
+
+impl fmt::Display for Unmet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let got = self.got.as_deref().unwrap_or("");
+        match (&self.condition, &self.got) {
+            (Condition::Country(want), _) => {
+                write!(f, "country={} does not hold (cloudfront-viewer-country is {got:?})", want.join(","))
+            }
+            (Condition::Language(want), _) => {
+                write!(f, "language={} does not hold (the first accept-language tag is {got:?})", want.join(","))
+            }
+            (Condition::Cookie { name, .. }, None) => write!(f, "cookie {name} is absent"),
+            (Condition::Cookie { name, value }, Some(_)) => {
+                write!(f, "cookie {name} is {got:?}, not {:?}", value.as_deref().unwrap_or(""))
+            }
+            (Condition::Query { key, .. }, None) => write!(f, "query parameter {key} is absent"),
+            (Condition::Query { key, value }, Some(_)) => {
+                write!(f, "query parameter {key} is {got:?}, not {:?}", value.as_deref().unwrap_or(""))
+            }
+        }
+    }
+}
+
+/// Whether a condition holds for a request: `None` when it does, what fails otherwise. This is
+/// the reference the generated code's condition tests must agree with.
+pub fn unmet(condition: &Condition, request: &Request<'_>) -> Option<Unmet> {
+    let (holds, got) = match condition {
+        Condition::Country(codes) => {
+            let country = request.header("cloudfront-viewer-country");
+            (codes.iter().any(|c| c == country), Some(country.to_string()))
+        }
+        Condition::Language(tags) => {
+            let first = request.header("accept-language").split(',').next().unwrap_or("");
+            let primary =
+                first.split(';').next().unwrap_or("").split('-').next().unwrap_or("").trim().to_ascii_lowercase();
+            (tags.contains(&primary), Some(primary))
+        }
+        Condition::Cookie { name, value } => {
+            let got = request.cookies.get(name).cloned();
+            (got.is_some() && (value.is_none() || got == *value), got)
+        }
+        Condition::Query { key, value } => {
+            let got = request.query_param(key);
+            (got.is_some() && (value.is_none() || got == *value), got)
+        }
+    };
+    (!holds).then(|| Unmet { condition: condition.clone(), got })
+}
+
+/// Why a matcher does not take a request, checked in the order the generated code tests them
+/// (host, path, then each condition); `None` when it takes it.
+pub fn mismatch(matcher: &Matcher, request: &Request<'_>, settings: &Settings) -> Option<Mismatch> {
+    if let Some(host) = matcher.host.as_ref().filter(|host| !host_matches(Some(host), request.host)) {
+        return Some(Mismatch::Host(host.clone()));
+    }
+    if (PathMatch { settings }).path(&matcher.path, request.canonical).is_none() {
+        return Some(Mismatch::Path);
+    }
+    matcher.conditions.iter().find_map(|c| unmet(c, request)).map(Mismatch::Condition)
 }
 
 /// Where a `prefix-strip` of canonical `prefix` (`/api`) applies to a canonical path: the rest
@@ -231,6 +346,44 @@ mod tests {
         assert!(!covers("/a/xy*", "/a/x*"));
         assert!(!covers("/a/x*", "/a/:p"));
         assert!(!covers("/a/x*", "/a"));
+    }
+
+    #[test]
+    fn conditions() {
+        let headers = BTreeMap::from([
+            ("cloudfront-viewer-country".to_string(), "FR".to_string()),
+            ("accept-language".to_string(), "de-AT;q=0.9, en".to_string()),
+        ]);
+        let cookies = BTreeMap::from([("lang".to_string(), "fr".to_string())]);
+        let request = Request {
+            host: "example.com",
+            canonical: "/a",
+            query: Some("x&p=%7e&p=2"),
+            headers: &headers,
+            cookies: &cookies,
+        };
+        let holds = |c: Condition| unmet(&c, &request).map(|u| u.to_string());
+        assert_eq!(
+            holds(Condition::Country(vec!["DE".into()])).as_deref(),
+            Some("country=DE does not hold (cloudfront-viewer-country is \"FR\")")
+        );
+        assert_eq!(holds(Condition::Country(vec!["DE".into(), "FR".into()])), None);
+        assert_eq!(holds(Condition::Language(vec!["de".into()])), None);
+        assert_eq!(holds(Condition::Cookie { name: "lang".into(), value: None }), None);
+        assert_eq!(
+            holds(Condition::Cookie { name: "lang".into(), value: Some("de".into()) }).as_deref(),
+            Some("cookie lang is \"fr\", not \"de\"")
+        );
+        assert_eq!(holds(Condition::Query { key: "x".into(), value: None }), None);
+        assert_eq!(
+            holds(Condition::Query { key: "p".into(), value: Some("~".into()) }),
+            None,
+            "first value, canonical"
+        );
+        assert_eq!(
+            holds(Condition::Query { key: "q".into(), value: None }).as_deref(),
+            Some("query parameter q is absent")
+        );
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
             ui::thousands(output.report.rules.routes_spilled),
             ui::plural(kvs.worst_case_reads_per_request as usize, "read")
         ),
-        line: over.then(|| output.kvs_lines.first().map(|o| o.line)).flatten(),
+        line: over.then(|| output.placement.kvs_rules().first().map(|o| o.line)).flatten(),
     });
 
     let ok = budgets.iter().all(|b| b.ok) && failures.is_empty();
@@ -305,14 +305,14 @@ fn size_cause(compiled: &crate::commands::compile::Compiled) -> (String, Option<
     let mut sizes: Vec<(usize, u32)> = rules
         .routes
         .iter()
-        .filter(|r| !compiled.output.kvs_lines.contains(&r.origin))
+        .filter(|r| !compiled.output.placement.in_kvs(r.origin))
         .map(|r| (compiler::emit::route_code_size(r, &rules.settings), r.origin.line))
         .collect();
     sizes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let conditional = rules
         .routes
         .iter()
-        .filter(|r| !compiled.output.kvs_lines.contains(&r.origin))
+        .filter(|r| !compiled.output.placement.in_kvs(r.origin))
         .filter(|r| r.matcher.host.is_some() || !r.matcher.conditions.is_empty())
         .count();
     let lines: Vec<String> = sizes.iter().take(3).map(|(_, line)| line.to_string()).collect();
