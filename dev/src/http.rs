@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use base64::Engine as _;
-use cases::RequestSpec;
+use cases::{Invocation, RequestSpec};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
-use crate::engine::RequestResult;
+use crate::engine::{Explain, RequestResult};
 use crate::log::{Entry, note};
 use crate::origin::{self, Origin};
 use crate::{Body, State, full, pages};
@@ -28,7 +28,7 @@ struct Answer {
     answered_by: String,
     compute: Option<u32>,
     kvs_reads: u32,
-    detail: Option<String>,
+    detail: Option<Explain>,
 }
 
 impl Answer {
@@ -60,13 +60,14 @@ pub async fn handle(state: &State, request: Request<Incoming>, peer: SocketAddr)
 }
 
 async fn answer(state: &State, request: Request<Incoming>, peer: SocketAddr) -> Answer {
-    let spec = match viewer_request(&request, peer, state.country.as_deref()) {
-        Ok(spec) => spec,
+    let viewer = match viewer_request(&request, peer, state.country.as_deref()) {
+        Ok(viewer) => viewer,
         Err(message) => {
             return Answer::from(html(StatusCode::BAD_REQUEST, pages::message("Bad request", &message, "")), "hedgec");
         }
     };
-    let result = match state.engine.request(spec).await {
+    let event = viewer.invocation.event.clone();
+    let result = match state.engine.request(viewer.spec, viewer.invocation).await {
         Ok(result) => result,
         Err(diagnostics) => {
             let page = pages::message(
@@ -83,12 +84,13 @@ async fn answer(state: &State, request: Request<Incoming>, peer: SocketAddr) -> 
             viewer_response(generated, request.method() == hyper::Method::HEAD),
             result.answered_by.clone().unwrap_or_default(),
         ),
-        (None, None, Some(forwarded)) => to_origin(state, &result, forwarded.clone(), request).await,
+        (None, None, Some(forwarded)) => to_origin(state, &result, &event, forwarded.clone(), request).await,
         (None, None, None) => function_error(&result.function_name, "the function returned nothing"),
     };
     answer.compute = answer.compute.max(result.outcome.compute_utilization);
     answer.kvs_reads += result.outcome.kvs_reads;
     answer.detail = result.explain;
+    print_logs(&result.function_name, &result.outcome.logs);
     answer
 }
 
@@ -103,8 +105,19 @@ fn function_error(function: &str, error: &str) -> Answer {
     Answer::from(html(StatusCode::SERVICE_UNAVAILABLE, page), "error")
 }
 
-/// The viewer-request event's request, as CloudFront builds it from the HTTP request.
-fn viewer_request<B>(request: &Request<B>, peer: SocketAddr, country: Option<&str>) -> Result<RequestSpec, String> {
+/// A request as the functions see it: the event CloudFront would build, and the same request
+/// in the simpler shape `explain` reads (the first value of each header and cookie, which is
+/// what `.value` gives a function).
+struct Viewer {
+    spec: RequestSpec,
+    invocation: Invocation,
+}
+
+/// The viewer-request event as CloudFront builds it from the HTTP request: `host` without the
+/// port, the query string with repeated keys as `multiValue`, cookies parsed from every
+/// `cookie` header, repeated headers and cookies as `multiValue` (never joined), and
+/// `cloudfront-viewer-country` from `x-hedgec-country` or `--country`.
+fn viewer_request<B>(request: &Request<B>, peer: SocketAddr, country: Option<&str>) -> Result<Viewer, String> {
     let host = request
         .headers()
         .get(hyper::header::HOST)
@@ -123,6 +136,8 @@ fn viewer_request<B>(request: &Request<B>, peer: SocketAddr, country: Option<&st
         country: country.map(str::to_string),
         ..RequestSpec::default()
     };
+    let mut headers = Map::new();
+    let mut cookies = Map::new();
     for (name, value) in request.headers() {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         match name.as_str() {
@@ -131,27 +146,70 @@ fn viewer_request<B>(request: &Request<B>, peer: SocketAddr, country: Option<&st
             "cookie" => {
                 for pair in value.split(';') {
                     let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                    if !name.trim().is_empty() {
-                        spec.cookies.insert(name.trim().to_string(), value.trim().to_string());
+                    let (name, value) = (name.trim(), value.trim());
+                    if !name.is_empty() {
+                        spec.cookies.entry(name.to_string()).or_insert_with(|| value.to_string());
+                        add_field(&mut cookies, name, json!({ "value": value }));
                     }
                 }
             }
             name if FRAMING.contains(&name) => {}
             name => {
-                spec.headers
-                    .entry(name.to_string())
-                    .and_modify(|v| {
-                        v.push(',');
-                        v.push_str(&value)
-                    })
-                    .or_insert(value);
+                spec.headers.entry(name.to_string()).or_insert_with(|| value.clone());
+                add_field(&mut headers, name, json!({ "value": value }));
             }
         }
     }
     if spec.country.as_ref().is_some_and(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic())) {
         return Err(format!("{COUNTRY_HEADER} must be a two-letter country code, e.g. DE"));
     }
-    Ok(spec)
+    // The event of the first values, then every header and cookie with all of its values, in
+    // the order they came; `host` first and the country last, as CloudFront adds them.
+    let mut invocation = spec.event();
+    let mut all = Map::new();
+    all.insert("host".into(), json!({ "value": spec.host }));
+    all.extend(headers.into_iter().filter(|(name, _)| name != "cloudfront-viewer-country" || spec.country.is_none()));
+    if let Some(country) = &spec.country {
+        all.insert("cloudfront-viewer-country".into(), json!({ "value": country }));
+    }
+    invocation.event["request"]["headers"] = Value::Object(all);
+    invocation.event["request"]["cookies"] = Value::Object(cookies);
+    Ok(Viewer { spec, invocation })
+}
+
+/// Adds one value of a header or cookie to a CloudFront fields object: the first value as
+/// `value` (and `attributes`), and when the name comes again, every value in `multiValue`.
+fn add_field(fields: &mut Map<String, Value>, name: &str, item: Value) {
+    let Some(field) = fields.get_mut(name).and_then(Value::as_object_mut) else {
+        fields.insert(name.to_string(), item);
+        return;
+    };
+    let first = Value::Object(
+        field.iter().filter(|(key, _)| *key != "multiValue").map(|(k, v)| (k.clone(), v.clone())).collect(),
+    );
+    let items = field.entry("multiValue").or_insert_with(|| Value::Array(vec![first]));
+    if let Value::Array(items) = items {
+        items.push(item);
+    }
+}
+
+/// A `set-cookie` header as a CloudFront response cookie: the value, and the attributes after
+/// the first `;`.
+fn response_cookie(line: &str) -> Option<(String, Value)> {
+    let (pair, attributes) = match line.split_once(';') {
+        Some((pair, attributes)) => (pair, Some(attributes.trim())),
+        None => (line, None),
+    };
+    let (name, value) = pair.split_once('=')?;
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let mut cookie = json!({ "value": value.trim() });
+    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
+        cookie["attributes"] = json!(attributes);
+    }
+    Some((name.to_string(), cookie))
 }
 
 /// A response a function generated, as the viewer receives it.
@@ -229,42 +287,71 @@ fn fields(headers: &Value) -> Vec<(String, String)> {
     pairs
 }
 
+/// Why a request has no origin to go to: the 502 page's title and sentence, and the log's label.
+struct Nowhere {
+    title: String,
+    sentence: String,
+    label: String,
+}
+
 /// Which origin the request goes to: the one a function selected, or the default.
-fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, String), Box<Response<Body>>> {
+fn choose_origin(state: &State, result: &RequestResult) -> Result<(Origin, String), Nowhere> {
     let Some(change) = &result.outcome.origin else {
         return match &state.default_origin {
             Some(origin) => Ok((origin.clone(), "origin".into())),
-            None => Err(Box::new(bad_gateway(
-                "No origin",
-                "The request reached the origin, but none is set: start hedgec dev with --dir SITE or --origin URL.",
-            ))),
+            None => Err(Nowhere {
+                title: "502 No origin".into(),
+                sentence: "The request went on to the origin, but hedgec dev was started without one: \
+                           give --dir SITE (a directory of files) or --origin URL (an HTTP server)."
+                    .into(),
+                label: "no origin".into(),
+            }),
         };
     };
     let method = change["method"].as_str().unwrap_or("");
     let id = match method {
-        "selectRequestOriginById" => change["args"][0].as_str().unwrap_or("").to_string(),
-        _ => change["args"][0]["domainName"].as_str().unwrap_or("").to_string(),
+        "selectRequestOriginById" => change["args"][0].as_str().unwrap_or(""),
+        _ => change["args"][0]["domainName"].as_str().unwrap_or(""),
     };
-    match state.named_origins.get(&id) {
-        Some(url) => Ok((Origin::Http(url.clone()), format!("origin {id}"))),
-        None => Err(Box::new(bad_gateway(
-            "502 Unmapped origin",
-            &format!(
+    if let Some(url) = state.named_origins.get(id) {
+        return Ok((Origin::Http(url.clone()), format!("origin {id}")));
+    }
+    let (title, sentence, label) = if id.is_empty() {
+        (
+            "502 Unmapped origin".to_string(),
+            format!(
+                "The function changed the request's origin ({method}) without an origin ID or a domain name, \
+                 so hedgec dev cannot map it to a local server."
+            ),
+            "unmapped origin (no ID)".to_string(),
+        )
+    } else {
+        (
+            format!("502 Unmapped origin {id}"),
+            format!(
                 "The function sent this request to the origin {id:?} ({method}), which is not mapped: \
                  start hedgec dev with --origin {id}=http://HOST:PORT."
             ),
-        ))),
-    }
+            format!("unmapped origin {id}"),
+        )
+    };
+    Err(Nowhere { title, sentence, label })
 }
 
 fn bad_gateway(title: &str, sentence: &str) -> Response<Body> {
     html(StatusCode::BAD_GATEWAY, pages::message(title, sentence, ""))
 }
 
-async fn to_origin(state: &State, result: &RequestResult, forwarded: Value, request: Request<Incoming>) -> Answer {
+async fn to_origin(
+    state: &State,
+    result: &RequestResult,
+    event: &Value,
+    forwarded: Value,
+    request: Request<Incoming>,
+) -> Answer {
     let (origin, answered_by) = match choose_origin(state, result) {
         Ok(chosen) => chosen,
-        Err(response) => return Answer::from(*response, "unmapped origin"),
+        Err(nowhere) => return Answer::from(bad_gateway(&nowhere.title, &nowhere.sentence), nowhere.label),
     };
     let uri = forwarded["uri"].as_str().unwrap_or("/").to_string();
     let query = cases::event::query_string(&forwarded["querystring"]);
@@ -289,21 +376,9 @@ async fn to_origin(state: &State, result: &RequestResult, forwarded: Value, requ
     if !result.has_response_function || status >= 400 {
         return Answer::from(response, answered_by);
     }
-    let mut origin_headers = BTreeMap::new();
-    for (name, value) in response.headers() {
-        if !FRAMING.contains(&name.as_str()) {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            origin_headers
-                .entry(name.as_str().to_string())
-                .and_modify(|v: &mut String| {
-                    v.push(',');
-                    v.push_str(&value)
-                })
-                .or_insert(value);
-        }
-    }
-    let event = cases::event::response_event(&result.invocation.event, &forwarded, status, &origin_headers);
+    let event = response_event(event, &forwarded, status, response.headers());
     let outcome = state.engine.response(event).await;
+    print_logs("viewer-response.js", &outcome.logs);
     let mut answer = match (&outcome.error, outcome.response()) {
         (Some(error), _) => function_error("viewer-response.js", error),
         (None, Some(changed)) => {
@@ -315,6 +390,37 @@ async fn to_origin(state: &State, result: &RequestResult, forwarded: Value, requ
     answer.compute = outcome.compute_utilization;
     answer.kvs_reads = outcome.kvs_reads;
     answer
+}
+
+/// The viewer-response event: the request as it went to the origin, and the origin's response
+/// with its headers (repeated ones as `multiValue`) and its `set-cookie` headers as cookies, as
+/// CloudFront builds it.
+fn response_event(request_event: &Value, forwarded: &Value, status: u16, origin: &HeaderMap) -> Invocation {
+    let mut invocation = cases::event::response_event(request_event, forwarded, status, &BTreeMap::new());
+    let mut headers = Map::new();
+    let mut cookies = Map::new();
+    for (name, value) in origin {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        match name.as_str() {
+            "set-cookie" => {
+                if let Some((name, cookie)) = response_cookie(&value) {
+                    add_field(&mut cookies, &name, cookie);
+                }
+            }
+            name if FRAMING.contains(&name) => {}
+            name => add_field(&mut headers, name, json!({ "value": value })),
+        }
+    }
+    invocation.event["response"]["headers"] = Value::Object(headers);
+    invocation.event["response"]["cookies"] = Value::Object(cookies);
+    invocation
+}
+
+/// A function's `console.log` lines, on the terminal.
+fn print_logs(function: &str, logs: &[String]) {
+    for line in logs {
+        note(&format!("{function}: console.log: {line}"));
+    }
 }
 
 /// The request with the headers and cookies the viewer-request function left.

@@ -28,7 +28,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use engine::Source;
+pub use engine::{Explain, Source};
 
 /// Errors inside response bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
+use crate::engine::Explain;
+
 /// How many requests the `/_hedgec/` page lists.
 pub const KEPT: usize = 50;
 
@@ -27,8 +29,8 @@ pub struct Entry {
     pub kvs_reads: u32,
     /// Milliseconds from request to response head.
     pub ms: u64,
-    /// The explain view, for rules.
-    pub detail: Option<String>,
+    /// What the explain view needs, for rules.
+    pub detail: Option<Explain>,
 }
 
 /// The request log.

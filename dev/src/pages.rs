@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::Explain;
 use crate::log::Entry;
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -54,7 +55,7 @@ pub fn requests(entries: &VecDeque<Entry>) -> String {
             "<tr><td><details><summary>{} {}</summary><pre>{}</pre></details></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape(&entry.method),
             escape(&entry.path),
-            escape(entry.detail.as_deref().unwrap_or("(no rules: hand-written functions)")),
+            escape(&entry.detail.as_ref().map_or_else(|| "(no rules: hand-written functions)".to_string(), Explain::render)),
             entry.status,
             escape(&entry.answered_by),
             compute,

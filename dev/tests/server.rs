@@ -341,3 +341,153 @@ async fn a_throwing_or_runaway_function_gives_503_and_hand_written_functions_see
     assert_eq!(send(server.addr(), "/", &[]).await.header("x-country"), Some("US"), "--country");
     server.stop().await;
 }
+
+/// The event a hand-written function saw, sent back as the response body.
+const ECHO: &str = "function handler(event) {\n  var r = event.request;\n  \
+    if (r.uri === '/origin') { return r; }\n  \
+    return { statusCode: 200, statusDescription: 'OK', headers: {}, \
+    body: JSON.stringify({ headers: r.headers, cookies: r.cookies, querystring: r.querystring }) };\n}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_headers_cookies_and_query_keys_reach_the_function_as_cloudfront_builds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let function = dir.path().join("echo.js");
+    std::fs::write(&function, ECHO).unwrap();
+    let server =
+        dev::Server::start(config(dev::Source::Functions { request: function, response: None }, None)).await.unwrap();
+    let reply = send(
+        server.addr(),
+        "/x?k=1&k=2,3&one=a",
+        &[
+            ("accept", "text/html"),
+            ("accept", "application/json, text/plain"),
+            ("x-single", "a, b"),
+            ("cookie", "id=1; lang=de"),
+            ("cookie", "id=2"),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let seen: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        seen["headers"]["accept"],
+        serde_json::json!({ "value": "text/html", "multiValue": [
+            { "value": "text/html" }, { "value": "application/json, text/plain" } ] }),
+        "a repeated header is one field with multiValue, never joined"
+    );
+    assert_eq!(seen["headers"]["x-single"], serde_json::json!({ "value": "a, b" }), "one header is not split");
+    assert_eq!(
+        seen["cookies"]["id"],
+        serde_json::json!({ "value": "1", "multiValue": [ { "value": "1" }, { "value": "2" } ] })
+    );
+    assert_eq!(seen["cookies"]["lang"], serde_json::json!({ "value": "de" }));
+    assert!(seen["headers"].get("cookie").is_none(), "cookies are not a header in the event");
+    assert_eq!(
+        seen["querystring"]["k"],
+        serde_json::json!({ "value": "1", "multiValue": [ { "value": "1" }, { "value": "2,3" } ] })
+    );
+    assert_eq!(seen["querystring"]["one"], serde_json::json!({ "value": "a" }));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn origin_headers_and_cookies_reach_the_viewer_response_function_as_cloudfront_builds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let request = dir.path().join("request.js");
+    std::fs::write(&request, "function handler(event) { return event.request; }\n").unwrap();
+    let response = dir.path().join("response.js");
+    std::fs::write(
+        &response,
+        "function handler(event) {\n  var r = event.response;\n  \
+         r.headers['x-seen'] = { value: JSON.stringify({ headers: r.headers, cookies: r.cookies }) };\n  \
+         return r;\n}\n",
+    )
+    .unwrap();
+    let upstream = upstream_with(vec![
+        ("x-multi", "1"),
+        ("x-multi", "2"),
+        ("set-cookie", "a=1; Path=/; HttpOnly"),
+        ("set-cookie", "a=2"),
+        ("set-cookie", "b=3"),
+    ])
+    .await;
+    let mut config = config(dev::Source::Functions { request, response: Some(response) }, None);
+    config.origin = Some(format!("http://{upstream}"));
+    let server = dev::Server::start(config).await.unwrap();
+    let reply = send(server.addr(), "/page", &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let seen: serde_json::Value = serde_json::from_str(reply.header("x-seen").unwrap()).unwrap();
+    assert_eq!(
+        seen["headers"]["x-multi"],
+        serde_json::json!({ "value": "1", "multiValue": [ { "value": "1" }, { "value": "2" } ] })
+    );
+    assert!(seen["headers"].get("set-cookie").is_none(), "set-cookie becomes cookies");
+    assert_eq!(
+        seen["cookies"]["a"],
+        serde_json::json!({ "value": "1", "attributes": "Path=/; HttpOnly", "multiValue": [
+            { "value": "1", "attributes": "Path=/; HttpOnly" }, { "value": "2" } ] })
+    );
+    assert_eq!(seen["cookies"]["b"], serde_json::json!({ "value": "3" }));
+    let set_cookies: Vec<&str> =
+        reply.headers.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(set_cookies, ["a=1; Path=/; HttpOnly", "a=2", "b=3"], "every cookie reaches the viewer");
+    server.stop().await;
+}
+
+/// An upstream that answers every request with 200 and these header lines, repeated names kept.
+async fn upstream_with(headers: Vec<(&'static str, &'static str)>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let headers = headers.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 16384];
+                let mut read = 0;
+                while !String::from_utf8_lossy(&buffer[..read]).contains("\r\n\r\n") && read < buffer.len() {
+                    match stream.read(&mut buffer[read..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read += n,
+                    }
+                }
+                let mut response = String::from("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n");
+                for (name, value) in &headers {
+                    response.push_str(&format!("{name}: {value}\r\n"));
+                }
+                response.push_str("\r\nok");
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_with_nowhere_to_go_gets_a_502_that_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("site.hedge");
+    std::fs::write(&rules, "prefix-strip /api origin=api\nredirect /r /s\n").unwrap();
+    let server = dev::Server::start(config(dev::Source::Rules(rules), None)).await.unwrap();
+    let unmapped = send(server.addr(), "/api/x", &[]).await;
+    assert_eq!(unmapped.status, 502);
+    assert!(unmapped.body.contains("502 Unmapped origin api"), "{}", unmapped.body);
+    assert!(unmapped.body.contains("--origin api=http://"), "{}", unmapped.body);
+    let nowhere = send(server.addr(), "/page", &[]).await;
+    assert_eq!(nowhere.status, 502);
+    assert!(nowhere.body.contains("502 No origin"), "{}", nowhere.body);
+    assert!(nowhere.body.contains("--dir SITE"), "{}", nowhere.body);
+    assert_eq!(send(server.addr(), "/r", &[]).await.status, 301);
+
+    // The page lists them newest first, each with what answered and its explain view.
+    let page = send(server.addr(), "/_hedgec/", &[]).await.body;
+    let rows: Vec<&str> = page.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 3, "{page}");
+    assert!(rows[0].contains("GET /r") && rows[0].contains("site.hedge:2") && rows[0].contains("301"), "{}", rows[0]);
+    assert!(rows[0].contains("redirect /r /s") && rows[0].contains("matches"), "{}", rows[0]);
+    assert!(rows[1].contains("GET /page") && rows[1].contains("<td>no origin</td>"), "{}", rows[1]);
+    assert!(rows[1].contains("no rule answers"), "{}", rows[1]);
+    assert!(rows[2].contains("GET /api/x") && rows[2].contains("<td>unmapped origin api</td>"), "{}", rows[2]);
+    assert!(rows[2].contains("prefix-strip /api origin=api"), "{}", rows[2]);
+    server.stop().await;
+}

@@ -12,42 +12,63 @@ use std::fmt::Write as _;
 /// `\n`, `\uNNNN`, `\UNNNNNNNN`), the template sequences `${` and `%{` are written `$${` and
 /// `%%{`, so that Terraform reads them as text rather than interpolation or directives.
 pub fn hcl(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            ' '..='~' => out.push(c),
-            c if (c as u32) <= 0xFFFF => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08X}", c as u32);
-            }
+    quoted(text, '"', |c, next, out| match c {
+        '$' | '%' if next == Some('{') => {
+            out.push(c);
+            out.push(c);
+            true
         }
-    }
-    out.push('"');
-    out
+        _ => false,
+    })
 }
 
 /// A YAML double-quoted scalar (for CloudFormation). Characters outside the Basic Multilingual
 /// Plane are written `\UNNNNNNNN`: YAML, unlike JSON, does not join surrogate pairs.
 pub fn yaml(text: &str) -> String {
+    quoted(text, '"', |_, _, _| false)
+}
+
+/// A TypeScript (JavaScript) single-quoted string literal, ASCII only. `<` is escaped too, so
+/// that `</script>` or `<!--` in a value is harmless wherever the file is pasted; characters
+/// outside the Basic Multilingual Plane become UTF-16 surrogate pairs, which is what a
+/// JavaScript string holds (JavaScript has no `\U`).
+pub fn typescript(text: &str) -> String {
+    quoted(text, '\'', |c, _, out| match c {
+        '<' => {
+            out.push_str("\\x3C");
+            true
+        }
+        c if (c as u32) > 0xFFFF => {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04X}");
+            }
+            true
+        }
+        _ => false,
+    })
+}
+
+/// The one loop behind every literal: `text` between `quote`s, each character first offered to
+/// the language's own `escape` (with the character after it, for two-character sequences), which
+/// writes it and returns `true` when the language treats it specially. Every other character
+/// gets the escapes the three languages share: a backslash before the quote and the backslash,
+/// `\n`, `\r`, `\t`, printable ASCII as it is, and everything else as `\uNNNN` (or `\UNNNNNNNN`
+/// beyond the Basic Multilingual Plane).
+fn quoted(text: &str, quote: char, escape: impl Fn(char, Option<char>, &mut String) -> bool) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
+    out.push(quote);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if escape(c, chars.peek().copied(), &mut out) {
+            continue;
+        }
         match c {
-            '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -60,35 +81,7 @@ pub fn yaml(text: &str) -> String {
             }
         }
     }
-    out.push('"');
-    out
-}
-
-/// A TypeScript (JavaScript) single-quoted string literal, ASCII only. `<` is escaped too, so
-/// that `</script>` or `<!--` in a value is harmless wherever the file is pasted; characters
-/// outside the Basic Multilingual Plane become UTF-16 surrogate pairs, which is what a
-/// JavaScript string holds.
-pub fn typescript(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\x3C"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04X}");
-                }
-            }
-        }
-    }
-    out.push('\'');
+    out.push(quote);
     out
 }
 

@@ -43,6 +43,14 @@ fn get(addr: &str, target: &str, host: &str) -> String {
     text
 }
 
+fn get_with(addr: &str, target: &str, host: &str, header: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {target} HTTP/1.1\r\nhost: {host}\r\n{header}\r\nconnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text
+}
+
 fn interrupt(mut child: Child) -> (i32, String) {
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
@@ -70,6 +78,30 @@ fn serves_logs_and_exits_zero_on_ctrl_c() {
     assert_eq!(first["path"], "/old-page?utm=1");
     assert_eq!(first["answered_by"].as_str().unwrap(), format!("{}:6", examples().join("site.hedge").display()));
     assert_eq!(first["kvs_reads"], 1);
+    assert_eq!(first["method"], "GET");
+    assert!(first["compute_utilization"].as_u64().is_some_and(|c| c <= 100), "{first}");
+    assert!(first["ms"].is_u64(), "{first}");
+    let second: serde_json::Value = serde_json::from_str(stdout.lines().nth(1).unwrap()).unwrap();
+    assert_eq!((second["status"].as_u64(), second["answered_by"].as_str()), (Some(502), Some("no origin")));
+}
+
+/// `--country` sets the viewer's country; `x-hedgec-country` overrides it for one request; the
+/// text log names the rule that answered.
+#[test]
+fn country_flag_header_and_text_log() {
+    let rules = examples().join("site.hedge");
+    let (child, addr) = start(&[rules.to_str().unwrap(), "--country", "de"]);
+    let reply = get(&addr, "/", "example.com");
+    assert!(reply.starts_with("HTTP/1.1 302"), "--country de: {reply}");
+    assert!(reply.to_ascii_lowercase().contains("location: /de/"), "{reply}");
+    let reply = get_with(&addr, "/", "example.com", "x-hedgec-country: FR");
+    assert!(reply.starts_with("HTTP/1.1 502"), "a viewer in France goes on to the (missing) origin: {reply}");
+    let (code, stdout) = interrupt(child);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let answered = format!("GET / 302 {}:9 compute ", rules.display());
+    assert!(lines[0].starts_with(&answered) && lines[0].contains(" kvs ") && lines[0].ends_with("ms"), "{stdout}");
+    assert!(lines[1].starts_with("GET / 502 no origin compute "), "{stdout}");
 }
 
 #[test]
