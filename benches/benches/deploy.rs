@@ -4,9 +4,11 @@
 //!
 //! Run with `cargo bench -p benches --bench deploy`. Cases: `plan` (the pure diff of the
 //! compiled site against an empty store), `first_deploy` (read, plan and apply into an empty
-//! store: every entry put, both functions created and published), `unchanged` (a repeat: reads
-//! and a plan, no writes), `three_rules_changed` (three buckets rewritten in place). Each
-//! applying case checks that it used the fewest `UpdateKeys` batches the 50-key limit allows.
+//! store: every entry put, and the one function the fixture compiles to, a viewer-request
+//! function, created and published; the fixture has no header rules, so no response function),
+//! `unchanged` (a repeat: reads and a plan, no writes), `three_rules_changed` (three buckets
+//! rewritten in place). Each applying case checks that it used
+//! the fewest `UpdateKeys` batches the 50-key limit allows.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -6,11 +6,17 @@
 //! reports it as items per second):
 //!
 //! - `reused::compiled_site`: the example site compiled by hedgec (KVS lookup, redirect with
-//!   the query string) on a request for `/old-page?utm=1`;
+//!   the query string) on a request for `/old-page?utm=1`: one KVS hit, repeated;
+//! - `reused::compiled_site_mix`: the same site on a rotation of four requests (a KVS hit, a
+//!   KVS miss that reaches the origin, a splat pattern and a placeholder pattern), each followed
+//!   by the viewer-response function (its header rules) on the origin's answer: one item is
+//!   one request through both functions;
 //! - `reused::hand_written`: a hand-written Accept-Language redirect;
 //! - `fresh_context`: the same compiled function loaded anew for every event (context, built-ins,
 //!   parse, module evaluation, call);
-//! - `njs_process`: one `njs` process per event, as the differential tests run it;
+//! - `njs_process`: one `njs` process per event (process start, module load and one call);
+//! - `njs_batched`: 100 events through one `njs` process, as the conformance suites and the
+//!   differential fuzzer batch them (one item is one event);
 //! - `runaway`: load and call a function that never ends (an endless loop, unbounded
 //!   recursion, a 10-million-element array), until the runtime stops it.
 
@@ -27,11 +33,17 @@ fn main() {
 
 /// The example site, compiled: the viewer-request function and its KVS.
 fn compiled_site() -> (String, BTreeMap<String, String>) {
+    let (request, _, kvs) = compiled_site_with_response();
+    (request, kvs)
+}
+
+/// The example site, compiled: both functions and the KVS.
+fn compiled_site_with_response() -> (String, String, BTreeMap<String, String>) {
     let text = benches::example_site();
     let build = compiler::build("site.hedge", text.as_bytes(), &compiler::CompileOptions::default()).expect("compiles");
     let output = build.into_result().expect("no errors").output;
     let kvs = output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
-    (output.request, kvs)
+    (output.request, output.response.expect("the example site has header rules"), kvs)
 }
 
 fn request(uri: &str, query: &str, headers: Value) -> (Value, Option<String>) {
@@ -80,6 +92,48 @@ mod reused {
     }
 
     #[divan::bench]
+    fn compiled_site_mix(bencher: Bencher<'_, '_>) {
+        let (request_code, response_code, kvs) = compiled_site_with_response();
+        let store = runtime_js::Store::from(kvs);
+        let mut request_function = runtime_js::Function::load(&request_code, options()).expect("loads");
+        let mut response_function = runtime_js::Function::load(&response_code, options()).expect("loads");
+        // A KVS hit, a KVS miss, a splat pattern, a placeholder pattern.
+        let requests: Vec<(Value, Option<String>)> =
+            [("/old-page", "utm=1"), ("/assets/app.js", ""), ("/blog/2024/post", ""), ("/docs/v2/intro", "")]
+                .iter()
+                .map(|(uri, query)| request(uri, query, json!({})))
+                .collect();
+        let expected = [Some(301), None, Some(301), Some(302)];
+        let responses: Vec<Value> = requests
+            .iter()
+            .zip(expected)
+            .map(|((event, raw), status)| {
+                let call = request_function.call(event, raw.as_deref(), &store);
+                let output = call.output.expect("answers");
+                assert_eq!(output["response"]["statusCode"].as_u64().map(|s| s as u16), status, "{output}");
+                let mut response_event = event.clone();
+                response_event["context"]["eventType"] = json!("viewer-response");
+                response_event["response"] =
+                    json!({ "statusCode": 200, "statusDescription": "OK", "headers": {}, "cookies": {} });
+                response_event
+            })
+            .collect();
+        let answered = response_function.call(&responses[1], None, &store);
+        let headers = &answered.output.expect("answers")["response"]["headers"];
+        assert!(headers.get("cache-control").is_some(), "{headers}");
+        let mut next = 0;
+        bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
+            let (event, raw) = &requests[next % requests.len()];
+            let answer = request_function.call(black_box(event), raw.as_deref(), &store);
+            if answer.output.as_ref().is_some_and(|o| o.get("request").is_some()) {
+                black_box(response_function.call(&responses[next % requests.len()], None, &store));
+            }
+            next += 1;
+            black_box(answer)
+        });
+    }
+
+    #[divan::bench]
     fn hand_written(bencher: Bencher<'_, '_>) {
         let store = runtime_js::Store::default();
         let mut function = runtime_js::Function::load(HAND_WRITTEN, options()).expect("loads");
@@ -114,6 +168,20 @@ fn njs_process(bencher: Bencher<'_, '_>) {
     bencher
         .counter(ItemsCount::new(1usize))
         .bench_local(|| black_box(njs.run(&code, &kvs, std::slice::from_ref(&invocation)).expect("njs runs")));
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn njs_batched(bencher: Bencher<'_, '_>) {
+    const EVENTS: usize = 100;
+    let (code, kvs) = compiled_site();
+    let (event, raw) = request("/old-page", "utm=1", json!({}));
+    let invocations = vec![cases::Invocation { event, raw_query: raw }; EVENTS];
+    let mut njs = cases::njs::Njs::default();
+    let check = njs.run(&code, &kvs, &invocations).expect("njs runs");
+    assert!(check.iter().all(|o| o.response().is_some_and(|r| r["statusCode"] == 301)));
+    bencher
+        .counter(ItemsCount::new(EVENTS))
+        .bench_local(|| black_box(njs.run(&code, &kvs, &invocations).expect("njs runs")));
 }
 
 #[divan::bench(

@@ -4,8 +4,9 @@
 //! thrown error, the console lines and the KVS reads.
 //!
 //! Many programs share one njs process: each becomes a handler of one module, which a driver
-//! calls in turn. The local runtime loads each program on a fresh context, as CloudFront runs
-//! each function.
+//! calls in turn on both events. The local runtime loads each program once, on a fresh context,
+//! and calls it on both events, as njs does: generated programs keep their state inside the
+//! handler, so the second call sees nothing of the first on either engine.
 //!
 //! What the runtime documents as different from njs is normalised by one list,
 //! [`KNOWN_DIFFERENCES`], each entry naming its line in the runtime's "Known differences"
@@ -206,18 +207,22 @@ fn error_class(error: &str) -> String {
     }
 }
 
-/// Runs one program on the local runtime, on both events.
+/// Runs one program on the local runtime, on both events: loaded once and called twice, as
+/// njs's driver loads each program once and calls its handler on both events.
 pub fn run_local(program: &Program) -> Vec<Seen> {
     let options = runtime_js::Options { now_ms: NOW_MS, ..runtime_js::Options::default() };
     let store = runtime_js::Store::from(kvs());
     let code = program.code();
+    let mut function = match runtime_js::Function::load(&code, options) {
+        Ok(function) => function,
+        Err(error) => {
+            let failed = Seen { result: format!("load: {}", error.message()), logs: vec![], kvs_reads: 0 };
+            return vec![failed; events().len()];
+        }
+    };
     events()
         .iter()
         .map(|(_, event, raw)| {
-            let mut function = match runtime_js::Function::load(&code, options.clone()) {
-                Ok(function) => function,
-                Err(error) => return Seen { result: format!("load: {}", error.message()), logs: vec![], kvs_reads: 0 },
-            };
             let call = function.call(event, raw.as_deref(), &store);
             let result = match (&call.output, &call.error) {
                 (Some(output), _) => output.to_string(),
