@@ -27,7 +27,7 @@ pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rules_dsl::ir::{Action, HeaderOp, Route, Rules, Settings};
+use rules_dsl::ir::{Action, Case, HeaderOp, Route, Rules, Settings};
 use rules_dsl::{Code, Diagnostic};
 
 pub use build::{Build, Compiled, build};
@@ -116,12 +116,17 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     // rules to the KVS and try again.
     let mut spill: BTreeSet<String> = BTreeSet::new();
     let mut oversized;
+    // Lower-cased keys store their targets' case changes; whether buckets are front-coded is
+    // decided when they are packed.
+    let route_encoding = kvs::Encoding { case_folded: settings.case == Case::Insensitive, front_coded: false };
     let (plan, request) = loop {
         let plan = plan::plan(rules, &spill);
         let mut route_lines: BTreeMap<String, String> = plan
             .kvs_routes
             .iter()
-            .map(|(key, route)| (key.clone(), route_value(&route.action).encode(kvs::path_part(key))))
+            .map(|(key, route)| {
+                (key.clone(), route_value(&route.action).encode_as(kvs::path_part(key), route_encoding))
+            })
             .collect();
         // Spilled groups are read by the code as rules: the namespace follows them.
         let mut spilled = String::new();
@@ -131,9 +136,10 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
             route_lines.insert(group.clone(), value);
         }
         oversized = Vec::new();
-        let request = build_side(kvs::Side::Request, &route_lines, &spilled, options, &mut oversized, |store| {
-            emit::request_function(rules, &plan, store, with_response)
-        })?;
+        let request =
+            build_side(kvs::Side::Request, &route_lines, &spilled, route_encoding, options, &mut oversized, |store| {
+                emit::request_function(rules, &plan, store, with_response)
+            })?;
         let excess = request.code.len().saturating_sub(options.max_function_bytes);
         if excess == 0 {
             break (plan, request);
@@ -169,9 +175,15 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     let header_lines: BTreeMap<String, String> =
         plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
     let response = if with_response {
-        Some(build_side(kvs::Side::Response, &header_lines, "", options, &mut oversized, |store| {
-            emit::response_function(rules, &plan, store)
-        })?)
+        Some(build_side(
+            kvs::Side::Response,
+            &header_lines,
+            "",
+            kvs::Encoding::default(),
+            options,
+            &mut oversized,
+            |store| emit::response_function(rules, &plan, store),
+        )?)
     } else {
         None
     };
@@ -271,11 +283,13 @@ struct Side {
 }
 
 /// Packs one side's lines into buckets under the namespace of their layout, writes the side's
-/// function, minifies and gates it.
+/// function, minifies and gates it. `encoding` says how the values were written; packing
+/// decides front coding.
 fn build_side(
     side: kvs::Side,
     lines: &BTreeMap<String, String>,
     spilled: &str,
+    encoding: kvs::Encoding,
     options: &CompileOptions,
     oversized: &mut Vec<kvs::Oversized>,
     write: impl Fn(Option<&emit::Store>) -> String,
@@ -300,11 +314,16 @@ fn build_side(
             }
         }
     }
+    let encoding = |b: &kvs::Buckets| kvs::Encoding { front_coded: b.front_coded, ..encoding };
     let buckets = packed.map(|b| {
-        let namespace = kvs::namespace(side, b.count, spilled);
+        let namespace = kvs::namespace_for(side, b.count, encoding(&b), spilled);
         b.renamed(&namespace)
     });
-    let store = buckets.as_ref().map(|b| emit::Store { namespace: b.namespace.clone(), buckets: b.count });
+    let store = buckets.as_ref().map(|b| emit::Store {
+        namespace: b.namespace.clone(),
+        buckets: b.count,
+        encoding: encoding(b),
+    });
     let source = write(store.as_ref());
     let code = minify::minify(&source, options.pretty).map_err(InternalError)?;
     // Deploys find the namespace a function reads by its string literal (once per KVS read).
