@@ -68,7 +68,8 @@ fn plan_and_pack(bencher: Bencher<'_, '_>) {
 fn emit_minify_gate(bencher: Bencher<'_, '_>) {
     let rules = analyzed(&benches::netlify_45000_redirects());
     let plan = compiler::plan::plan(&rules, &Default::default());
-    let store = compiler::emit::Store { namespace: "r000".into(), buckets: 2251 };
+    let store =
+        compiler::emit::Store { namespace: "r000".into(), buckets: 2251, encoding: compiler::kvs::Encoding::default() };
     bencher.bench(|| {
         let source = compiler::emit::request_function(&rules, &plan, Some(&store), false);
         let code = compiler::minify::minify(&source, false).unwrap();

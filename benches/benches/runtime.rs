@@ -28,7 +28,37 @@ use divan::{Bencher, black_box};
 use serde_json::{Value, json};
 
 fn main() {
+    print_compute();
     divan::main();
+}
+
+/// The instructions and compute estimate of each measured request, printed before the timings:
+/// the example site (a KVS hit, a miss that scans its bucket, pattern rules) and the
+/// 45,000-redirect fixture (a hit and a miss in a full bucket).
+fn print_compute() {
+    let fixture = {
+        let build =
+            compiler::build("fixture.hedge", benches::netlify_45000_redirects().as_bytes(), &Default::default())
+                .expect("compiles");
+        let output = build.into_result().expect("no errors").output;
+        (output.request, output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect())
+    };
+    let sites = [("example", compiled_site()), ("netlify 45,000", fixture)];
+    eprintln!("site | request | instructions | compute");
+    for (name, (code, kvs)) in &sites {
+        let store = runtime_js::Store::from(kvs.clone());
+        let mut function = runtime_js::Function::load(code, options()).expect("loads");
+        let paths: &[&str] = if *name == "example" {
+            &["/old-page", "/missing-page", "/blog/a-post", "/docs/v2/intro", "/app/settings"]
+        } else {
+            &["/base/some-31337", "/base/some-31337x"]
+        };
+        for path in paths {
+            let (event, raw) = request(path, "utm=1", json!({}));
+            let call = function.call(&event, raw.as_deref(), &store);
+            eprintln!("{name} | {path}?utm=1 | {} | {}", call.instructions, call.compute_utilization);
+        }
+    }
 }
 
 /// The example site, compiled: the viewer-request function and its KVS.

@@ -17,21 +17,28 @@ pub struct Function {
 }
 
 /// Packs one side's lines into buckets under the namespace of their layout (`spilled`: the
-/// spilled groups' lines, which the namespace follows), writes the side's function for that
+/// spilled groups' lines, which the namespace follows; `encoding`: how the values were written,
+/// packing decides front coding), writes the side's function for that
 /// store, minifies and gates it.
 pub fn write(
     side: kvs::Side,
     lines: &BTreeMap<String, String>,
     spilled: &str,
+    encoding: kvs::Encoding,
     options: &CompileOptions,
     write: impl Fn(Option<&emit::Store>) -> String,
 ) -> Result<Function, InternalError> {
     let (packed, oversized) = pack(side, lines);
+    let encoding = |b: &kvs::Buckets| kvs::Encoding { front_coded: b.front_coded, ..encoding };
     let buckets = packed.map(|b| {
-        let namespace = kvs::namespace(side, b.count, spilled);
+        let namespace = kvs::namespace_for(side, b.count, encoding(&b), spilled);
         b.renamed(&namespace)
     });
-    let store = buckets.as_ref().map(|b| emit::Store { namespace: b.namespace.clone(), buckets: b.count });
+    let store = buckets.as_ref().map(|b| emit::Store {
+        namespace: b.namespace.clone(),
+        buckets: b.count,
+        encoding: encoding(b),
+    });
     let source = write(store.as_ref());
     let code = minify::minify(&source, options.pretty).map_err(InternalError)?;
     // Deploys find the namespace a function reads by its string literal (once per KVS read).

@@ -111,12 +111,13 @@ pub fn compile(rules: &Rules, options: &CompileOptions) -> Result<CompileReturn,
     let placement = placement::place(rules, options)?;
     let lines = placement.lines(&rules.settings);
     let with_response = !rules.response_headers.is_empty();
-    let request = function::write(kvs::Side::Request, &lines.routes, &lines.spilled, options, |store| {
-        emit::request_function(rules, &placement.plan, store, with_response)
-    })?;
+    let request =
+        function::write(kvs::Side::Request, &lines.routes, &lines.spilled, lines.route_encoding, options, |store| {
+            emit::request_function(rules, &placement.plan, store, with_response)
+        })?;
     let response = with_response
         .then(|| {
-            function::write(kvs::Side::Response, &lines.headers, "", options, |store| {
+            function::write(kvs::Side::Response, &lines.headers, "", kvs::Encoding::default(), options, |store| {
                 emit::response_function(rules, &placement.plan, store)
             })
         })

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rules_dsl::ir::{Action, HeaderOp, Origin, Route, Rules, Settings};
+use rules_dsl::ir::{Action, Case, HeaderOp, Origin, Route, Rules, Settings};
 
 use crate::plan::{self, Plan};
 use crate::{CompileOptions, InternalError, emit, function, kvs};
@@ -38,6 +38,10 @@ pub struct Lines {
     pub spilled: String,
     /// The response side: exact `header` rules.
     pub headers: BTreeMap<String, String>,
+    /// How the request side's values are written: a case-insensitive site's keys are lower-cased,
+    /// and its targets store only their case changes. Whether buckets are front-coded is decided
+    /// when they are packed.
+    pub route_encoding: kvs::Encoding,
 }
 
 /// Places the rules so that, when spilling can do it, the request function fits its budget.
@@ -72,7 +76,7 @@ fn place_headers<'r>(plan: &mut Plan<'r>, rules: &'r Rules, options: &CompileOpt
     let minified = CompileOptions { pretty: false, ..options.clone() };
     let response = |plan: &Plan<'r>| {
         let headers = Placement::lines_of(plan, &rules.settings).headers;
-        function::write(kvs::Side::Response, &headers, "", &minified, |store| {
+        function::write(kvs::Side::Response, &headers, "", kvs::Encoding::default(), &minified, |store| {
             emit::response_function(rules, plan, store)
         })
     };
@@ -94,10 +98,13 @@ impl Placement<'_> {
     }
 
     fn lines_of(plan: &Plan<'_>, settings: &Settings) -> Lines {
+        let route_encoding = kvs::Encoding { case_folded: settings.case == Case::Insensitive, front_coded: false };
         let mut routes: BTreeMap<String, String> = plan
             .kvs_routes
             .iter()
-            .map(|(key, route)| (key.clone(), route_value(&route.action).encode(kvs::path_part(key))))
+            .map(|(key, route)| {
+                (key.clone(), route_value(&route.action).encode_as(kvs::path_part(key), route_encoding))
+            })
             .collect();
         let mut spilled = String::new();
         for (group, group_routes) in &plan.spilled {
@@ -106,7 +113,7 @@ impl Placement<'_> {
             routes.insert(group.clone(), value);
         }
         let headers = plan.kvs_headers.iter().map(|(key, ops)| (key.clone(), header_value(ops).encode())).collect();
-        Lines { routes, spilled, headers }
+        Lines { routes, spilled, headers, route_encoding }
     }
 
     /// The rule behind a KVS line key (for diagnostics about that line).
@@ -227,9 +234,14 @@ impl SizeModel<'_> {
     fn request_bytes(&self, plan: &Plan<'_>) -> Result<usize, InternalError> {
         let lines = Placement::lines_of(plan, &self.rules.settings);
         let with_response = !self.rules.response_headers.is_empty();
-        let function = function::write(kvs::Side::Request, &lines.routes, &lines.spilled, self.options, |store| {
-            emit::request_function(self.rules, plan, store, with_response)
-        })?;
+        let function = function::write(
+            kvs::Side::Request,
+            &lines.routes,
+            &lines.spilled,
+            lines.route_encoding,
+            self.options,
+            |store| emit::request_function(self.rules, plan, store, with_response),
+        )?;
         Ok(function.code.len())
     }
 

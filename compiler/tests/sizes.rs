@@ -41,9 +41,15 @@ fn budgets_on_real_corpora() {
     assert!(example.response.as_ref().unwrap().len() <= 1024);
     assert_eq!(example.report.kvs.worst_case_reads_per_request, 1);
 
-    // The code does not grow with the number of exact rules.
+    // The code does not grow with the number of exact rules: a store large enough to be
+    // front-coded carries the front-coded line reader instead of the plain one, once.
     assert_eq!(fixture.report.rules.routes_in_kvs, 45_000);
-    assert!(fixture.request.len() <= one.request.len(), "{} > {}", fixture.request.len(), one.request.len());
+    assert!(
+        fixture.request.len() <= one.request.len() + 128,
+        "{} > {} + 128",
+        fixture.request.len(),
+        one.request.len()
+    );
     assert_eq!(fixture.report.functions[0].kvs_reads, 1);
     assert_eq!(fixture.report.kvs.worst_case_reads_per_request, 1);
 

@@ -6,6 +6,8 @@
 //!
 //! This crate holds the runners; the test targets in `tests/` turn each file into a test.
 
+pub mod docmap;
+
 use std::path::Path;
 
 use cases::{Engine, Kvs, ResponseEventRequest, Site};

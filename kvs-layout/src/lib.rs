@@ -13,13 +13,20 @@
 //!   value the bucket's lines sorted by key, each preceded by U+007F DELETE and the whole closed
 //!   by one (`␡/a v␡/b v␡`). DELETE can appear in no rule (control characters are errors), and
 //!   JSON does not escape it, so it costs one byte in `kvs.json`.
+//! - When it pays (most stores of more than a few lines), a bucket is *front-coded*
+//!   ([`Encoding::front_coded`]): it opens with an empty line (`␡␡`, which no plain bucket
+//!   holds), and each line's key is stored after one character, code `48 + n`, for the `n`
+//!   characters it shares with the key of the line before, so sorted keys store only what is
+//!   new (`␡␡0/docs/a v␡6b v␡` holds `/docs/a` and `/docs/b`).
+//! - With `set case insensitive` the keys are lower-cased, and targets are stored relative to
+//!   them ignoring case, with the spans to upper-case ([`value::relative_folded`]).
 //! - The bucket count ([`pack`]) starts at 1001 and grows in steps of 250 (then by a quarter,
 //!   past 9,751) until every entry fits CloudFront's 1,024 bytes. It always ends in `01` or
 //!   `51`, never a round number that the minifier could shorten (`1000` prints as `1e3`).
 //! - The namespace ([`namespace`]) is the side (`r` for viewer-request routes, `h` for
 //!   response headers) and three base-36 characters derived from what decides how entries are
 //!   read: [`LAYOUT_VERSION`], the reading code ([`READER_JS`] and the value decoders), the
-//!   bucket count and, when pattern rules are spilled to the store, their encoded groups. It
+//!   [`Encoding`], the bucket count and, when pattern rules are spilled to the store, their encoded groups. It
 //!   does not follow the rest of the function code, so a change of code rules alone leaves
 //!   every entry where it is, and a change of rules data alone rewrites only the buckets that
 //!   changed. `docs/deploy.md` argues why every step of a deploy is safe.
@@ -35,15 +42,56 @@ pub use pack::{
 pub use platform::{
     MAX_KVS_ENTRY_BYTES as MAX_ENTRY_BYTES, MAX_KVS_KEY_BYTES as MAX_KEY_BYTES, MAX_KVS_STORE_BYTES as MAX_STORE_BYTES,
 };
+pub use reader::route_decoder_for;
 pub use reader::{READER_JS, RouteKinds, header_decoder, route_decoder};
 pub use value::{
     HeaderValue, MAX_SHARED, REDIRECT_OPS, REDIRECT_STATUSES, RESPOND_OP, REWRITE_OP, RouteValue, SpilledRoute, base36,
-    redirect_op, relative, resolve_relative,
+    redirect_op, relative, relative_folded, resolve_relative, resolve_relative_folded,
 };
 
 /// The version of the layout. Bump it when the line format, the value encodings, the hash or
 /// the framing change: every namespace then moves, and deploys copy the data side by side.
-pub const LAYOUT_VERSION: &str = "hedgec-kvs-2";
+pub const LAYOUT_VERSION: &str = "hedgec-kvs-3";
+
+/// How one side's lines are written. Part of the namespace: the same data under another
+/// encoding is read by other code, so it never shares a namespace with it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Encoding {
+    /// Keys are lower-cased (`set case insensitive`), and targets are stored relative to them
+    /// with their case changes ([`relative_folded`]), read by `resolveFolded`.
+    pub case_folded: bool,
+    /// Buckets are front-coded (see the crate documentation), read by `frontLine`. [`pack`]
+    /// decides it: only when it saves a tenth of the store.
+    pub front_coded: bool,
+}
+
+impl Encoding {
+    /// The reader helper that finds a line in a bucket's text.
+    pub fn line_function(self) -> &'static str {
+        if self.front_coded { "frontLine" } else { "line" }
+    }
+
+    /// The reader helper that resolves a target stored relative to its key.
+    pub fn resolve_function(self) -> &'static str {
+        if self.case_folded { "resolveFolded" } else { "resolve" }
+    }
+
+    /// What a value holds before a target stored whole (nothing shared with the key): the
+    /// shared lengths, and with case folding an empty list of spans.
+    pub fn whole_target(self) -> &'static str {
+        if self.case_folded { "000" } else { "00" }
+    }
+
+    /// The name the namespace is derived from.
+    fn name(self) -> &'static str {
+        match (self.case_folded, self.front_coded) {
+            (false, false) => "plain",
+            (false, true) => "front-coded",
+            (true, false) => "case-folded",
+            (true, true) => "front-coded case-folded",
+        }
+    }
+}
 
 /// The line separator inside a bucket, which also opens and closes every bucket value.
 pub const LINE_SEPARATOR: char = '\u{7f}';
@@ -122,11 +170,21 @@ fn fnv1a(units: impl IntoIterator<Item = u16>) -> u32 {
     hash
 }
 
+/// The namespace of one side's plain buckets ([`namespace_for`] with the default encoding).
+pub fn namespace(side: Side, count: u32, spilled: &str) -> String {
+    namespace_for(side, count, Encoding::default(), spilled)
+}
+
 /// The namespace of one side's buckets: the side letter and three base-36 characters of a hash
 /// of everything that decides how the entries are read: the layout version, the reading code,
-/// the bucket count and `spilled` (the encoded pattern groups kept in the store, or "").
-pub fn namespace(side: Side, count: u32, spilled: &str) -> String {
-    let signature = format!("{LAYOUT_VERSION}\n{READER_JS}\n{}\n{count}\n{spilled}", reader::decoders_source());
+/// the encoding, the bucket count and `spilled` (the encoded pattern groups kept in the store,
+/// or "").
+pub fn namespace_for(side: Side, count: u32, encoding: Encoding, spilled: &str) -> String {
+    let signature = format!(
+        "{LAYOUT_VERSION}\n{READER_JS}\n{}\n{}\n{count}\n{spilled}",
+        reader::decoders_source(),
+        encoding.name()
+    );
     let digest = u64::from(fnv1a(signature.encode_utf16())) % (36 * 36 * 36);
     format!("{}{:0>3}", side.letter(), base36(digest))
 }
@@ -211,5 +269,11 @@ mod tests {
         assert_ne!(a, namespace(Side::Request, 1251, ""));
         assert_ne!(&a[1..], &namespace(Side::Request, 1001, "a ^/x$ /y")[1..]);
         assert!(namespace(Side::Response, 1001, "").starts_with('h'));
+        let encodings = [false, true].into_iter().flat_map(|case_folded| {
+            [false, true].into_iter().map(move |front_coded| Encoding { case_folded, front_coded })
+        });
+        let names: std::collections::BTreeSet<String> =
+            encodings.map(|e| namespace_for(Side::Request, 1001, e, "")).collect();
+        assert_eq!(names.len(), 4, "every encoding has its own namespace: {names:?}");
     }
 }

@@ -5,9 +5,12 @@
 
 use std::fmt::Write as _;
 
+use crate::Encoding;
 use crate::value::{REDIRECT_OPS, REDIRECT_STATUSES, RESPOND_OP, REWRITE_OP};
 
-/// The helpers `bucket(key)`, `line(text, key)` and `resolve(value, key)`.
+/// The helpers `bucket(key)`, `line(text, key)` and `frontLine(text, key)` (plain and
+/// front-coded buckets), `resolve(value, key)` and `resolveFolded(value, key)` (targets
+/// relative to a key, and to a case-folded key; see [`Encoding`]).
 pub const READER_JS: &str = include_str!("reader.js");
 
 /// Which kinds of route value a store holds: only those are decoded.
@@ -21,10 +24,17 @@ pub struct RouteKinds {
     pub rewrite: bool,
 }
 
+/// The statements that act on a route line's value in a plain store ([`route_decoder_for`]).
+pub fn route_decoder(kinds: RouteKinds) -> String {
+    route_decoder_for(kinds, Encoding::default())
+}
+
 /// The statements that act on a route line's value: `v` holds the value, `k` the lookup key,
 /// `request` the request; a response is returned, a rewrite leaves its path in `w`. Uses the
-/// prelude's `respond` and `redirect` and [`READER_JS`]'s `resolve`, and `m` as scratch.
-pub fn route_decoder(kinds: RouteKinds) -> String {
+/// prelude's `respond` and `redirect` and [`READER_JS`]'s resolver of `encoding`, and `m` as
+/// scratch.
+pub fn route_decoder_for(kinds: RouteKinds, encoding: Encoding) -> String {
+    let resolve = encoding.resolve_function();
     let mut out = String::new();
     if kinds.respond {
         let _ = write!(out, "if (v[0] == \"{RESPOND_OP}\") return respond(+v.slice(1, 4), v.slice(4)); ");
@@ -33,12 +43,12 @@ pub fn route_decoder(kinds: RouteKinds) -> String {
         let statuses: Vec<String> = REDIRECT_STATUSES.iter().map(u16::to_string).collect();
         let _ = write!(
             out,
-            "m = \"{REDIRECT_OPS}\".indexOf(v[0]); if (m >= 0) return redirect([{}][m >> 1], resolve(v, k), m & 1, request); ",
+            "m = \"{REDIRECT_OPS}\".indexOf(v[0]); if (m >= 0) return redirect([{}][m >> 1], {resolve}(v, k), m & 1, request); ",
             statuses.join(", ")
         );
     }
     if kinds.rewrite {
-        let _ = write!(out, "if (v[0] == \"{REWRITE_OP}\") w = resolve(v, k);");
+        let _ = write!(out, "if (v[0] == \"{REWRITE_OP}\") w = {resolve}(v, k);");
     }
     out.trim_end().to_string()
 }
@@ -58,5 +68,6 @@ pub fn header_decoder() -> [&'static str; 4] {
 /// Every decoder's text, for the namespace.
 pub(crate) fn decoders_source() -> String {
     let all = RouteKinds { respond: true, redirect: true, rewrite: true };
-    format!("{}\n{}", route_decoder(all), header_decoder().join("\n"))
+    let folded = Encoding { case_folded: true, front_coded: false };
+    format!("{}\n{}\n{}", route_decoder(all), route_decoder_for(all, folded), header_decoder().join("\n"))
 }

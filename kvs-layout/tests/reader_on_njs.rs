@@ -1,6 +1,6 @@
 //! The reader JavaScript (`READER_JS`) run on nginx's njs agrees with the Rust layout on many
-//! keys: the bucket hash (short, long, past 512 units, non-ASCII), the line search in packed
-//! buckets, and relative targets.
+//! keys: the bucket hash (short, long, past 512 units, non-ASCII), the line search in plain and
+//! front-coded buckets, and relative targets, with and without case folding.
 //!
 //! Lookup keys are canonical paths, percent-encoded to ASCII, so the hash only ever sees ASCII.
 //! njs 0.7.9 counts a character outside the Basic Multilingual Plane as one unit (its
@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use kvs_layout::{READER_JS, RouteValue, bucket_hash, lookup, pack};
+use kvs_layout::{Encoding, READER_JS, RouteValue, bucket_hash, lookup, pack};
 
 /// A small deterministic generator (xorshift), so that failures reproduce.
 struct Rng(u64);
@@ -83,23 +83,30 @@ fn the_bucket_hash_agrees_with_njs() {
     assert!(distinct.len() > keys.len() * 9 / 10, "{} distinct hashes", distinct.len());
 }
 
-#[test]
-fn line_search_and_relative_targets_agree_with_njs() {
-    let mut rng = Rng(0xfeed);
+/// Lines of `count` random keys and targets (upper case in the targets, keys lower-cased when
+/// `folded`), packed, looked up on njs with the helpers of the store's encoding.
+fn lookups_agree_with_njs(seed: u64, count: usize, folded: bool) -> Encoding {
+    let mut rng = Rng(seed);
     let mut lines = BTreeMap::new();
     let mut targets = BTreeMap::new();
-    for i in 0..1500 {
-        let key = format!("/docs/{}/{i}", "p".repeat(rng.below(60)));
-        let target = match rng.below(3) {
+    for i in 0..count {
+        let mut key = format!("/Docs/{}/{i}", "pP".repeat(rng.below(30)));
+        if folded {
+            key = key.to_ascii_lowercase();
+        }
+        let target = match rng.below(4) {
             0 => format!("/new{key}"),
-            1 => format!("https://example.com{key}?é=€"),
+            1 => format!("https://example.com{}?é=€", key.to_ascii_uppercase()),
+            2 => format!("/DOCS/Web/{}/ç/😀/{}", &key[1..], key.to_ascii_uppercase()),
             _ => format!("{}-moved", &key[..rng.below(key.len())]),
         };
-        let value = RouteValue::Redirect { status: 301, target: &target, keep_query: false }.encode(&key);
+        let encoding = Encoding { case_folded: folded, front_coded: false };
+        let value = RouteValue::Redirect { status: 301, target: &target, keep_query: false }.encode_as(&key, encoding);
         lines.insert(key.clone(), value);
         targets.insert(key, target);
     }
     let packed = pack("rtst", &lines).expect("packs");
+    let encoding = Encoding { case_folded: folded, front_coded: packed.front_coded };
     let mut script = String::from("var checks = [\n");
     let mut expected = Vec::new();
     for (key, target) in &targets {
@@ -107,13 +114,30 @@ fn line_search_and_relative_targets_agree_with_njs() {
         let text = &packed.entries.iter().find(|e| e.key == bucket).expect("the bucket exists").value;
         script.push_str(&format!("[{}, {}],\n", js_string(text), js_string(key)));
         assert!(lookup(&packed.entries, "rtst", packed.count, key).is_some());
-        expected.push(target.clone());
+        expected.push(Some(target.clone()));
+        // A key that is not in the bucket, beside one that is.
+        script.push_str(&format!("[{}, {}],\n", js_string(text), js_string(&format!("{key}x"))));
+        expected.push(None);
     }
-    script.push_str("];\nchecks.forEach(function (c) { var v = line(c[0], c[1]); console.log(JSON.stringify(v ? resolve(v, c[1]) : null)); });\n");
+    script.push_str(&format!(
+        "];\nchecks.forEach(function (c) {{ var v = {}(c[0], c[1]); console.log(JSON.stringify(v ? {}(v, c[1]) : null)); }});\n",
+        encoding.line_function(),
+        encoding.resolve_function()
+    ));
     let out = njs(&script);
     assert_eq!(out.len(), expected.len());
     for (printed, target) in out.iter().zip(&expected) {
         let got: Option<String> = serde_json::from_str(printed).expect("JSON");
-        assert_eq!(got.as_deref(), Some(target.as_str()));
+        assert_eq!(&got, target);
+    }
+    encoding
+}
+
+#[test]
+fn line_search_and_relative_targets_agree_with_njs() {
+    // Many lines: front-coded buckets; a few: one line a bucket, plain.
+    for folded in [false, true] {
+        assert!(lookups_agree_with_njs(0xfeed, 1500, folded).front_coded);
+        assert!(!lookups_agree_with_njs(0xbeef, 40, folded).front_coded);
     }
 }

@@ -133,9 +133,65 @@ pub struct Call {
     pub error_position: Option<Position>,
 }
 
+/// The prefix of the variables that hold hoisted regular expressions (see [`prepared`]).
+const HOISTED: &str = "__hedgecRegExp";
+
+/// The code as the context evaluates it: every regular expression literal without the `g` or
+/// `y` flag becomes a variable made once, when the code is loaded, on the first line, so lines
+/// keep their numbers.
+///
+/// njs, like CloudFront's runtime, compiles a literal once, when it parses the function; boa
+/// compiles it again each time the literal is evaluated, which made a call of a function with a
+/// few route patterns several times slower than the work it models. A regular expression
+/// without `g` or `y` keeps no state between uses (`lastIndex` is neither read for matching nor
+/// written), so one object serves every evaluation of its literal alike; only a comparison of
+/// two evaluations of one literal by identity could tell. Code that already uses the variables'
+/// prefix, or that does not parse, is left as it is.
+fn prepared(code: &str) -> String {
+    if code.contains(HOISTED) {
+        return code.to_string();
+    }
+    let literals: Vec<gate::RegexLiteral> =
+        gate::regex_literals(code).into_iter().filter(|r| !r.flags.contains('g') && !r.flags.contains('y')).collect();
+    if literals.is_empty() {
+        return code.to_string();
+    }
+    let mut body = String::with_capacity(code.len());
+    let mut at = 0;
+    for (index, literal) in literals.iter().enumerate() {
+        body.push_str(&code[at..literal.start]);
+        // Spaces keep a literal that follows a keyword (`return/a/`) apart from it.
+        body.push_str(&format!(" {HOISTED}{index} "));
+        at = literal.end;
+    }
+    body.push_str(&code[at..]);
+    let declarations: Vec<String> =
+        literals.iter().enumerate().map(|(index, r)| format!("{HOISTED}{index} = {}", &code[r.start..r.end])).collect();
+    format!("var {};{body}", declarations.join(", "))
+}
+
+/// Bytes of `value` as compact JSON, counted without writing the text.
+fn json_bytes(value: &Value) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len() as u64;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing JSON to a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 /// A function ready to be called.
 #[derive(Debug)]
 pub struct Function {
+    /// The code as evaluated ([`prepared`]).
     code: String,
     options: Options,
     sandbox: Option<Sandbox>,
@@ -152,7 +208,7 @@ impl Function {
         if !violations.is_empty() {
             return Err(LoadError::Rejected(violations));
         }
-        let mut function = Function { code: code.to_string(), options, sandbox: None, contexts: 0 };
+        let mut function = Function { code: prepared(code), options, sandbox: None, contexts: 0 };
         function.sandbox = Some(function.build().map_err(LoadError::Failed)?);
         Ok(function)
     }
@@ -209,7 +265,7 @@ impl Function {
             instructions: raw.instructions,
             kvs_reads: raw.kvs_reads,
             native_bytes: raw.native_bytes,
-            event_bytes: event.to_string().len() as u64,
+            event_bytes: json_bytes(event),
         };
         let mut call = Call {
             logs: raw.logs,

@@ -79,6 +79,10 @@
 //!   character outside the Basic Multilingual Plane has length 2 here and 1 there;
 //! - orders integer-like object keys first, as the language standard says; njs keeps insertion
 //!   order (this shows in `Object.keys`, `JSON.stringify` and `console.log`);
+//! - makes each regular expression literal without the `g` or `y` flag once, when the function
+//!   is loaded (njs compiles it once, when it parses; boa would compile it on every evaluation),
+//!   so two evaluations of one such literal give the same object, where the standard makes a
+//!   new one each time; nothing but a comparison by identity can tell;
 //! - keeps a context's global and module state from call to call ([`Function`] reuses its
 //!   context; CloudFront starts every request from the state after the top-level code ran);
 //!   `hedgec run` runs one event on a fresh context, so it is exact there;

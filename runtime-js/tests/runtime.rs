@@ -257,3 +257,31 @@ fn logs_are_kept_to_ten_kilobytes() {
     assert_eq!(total, 10 * 1024);
     assert_eq!(call.logs.len(), 21);
 }
+
+#[test]
+fn regular_expression_literals_behave_as_if_made_on_every_evaluation() {
+    // Literals without `g` or `y` are made once, when the function is loaded; those with them
+    // (which keep `lastIndex`) are made on every evaluation, as the language says.
+    let code = r#"function handler(e) {
+  var sticky = /a/y, global = /a/g, plain = /(.)\/$/;
+  sticky.test("aa"); global.test("aa");
+  var same = /x/i === /x/i;
+  return { statusCode: 200, body: [sticky.lastIndex, global.lastIndex, plain.lastIndex, "ab/".replace(plain, "$1"), same, /é\u2028/.test("é\u2028")].join(",") };
+}"#;
+    let mut function = load(code);
+    for _ in 0..3 {
+        let call = function.call(&event("/"), None, &Store::default());
+        let output = call.output.unwrap_or_else(|| panic!("{:?}", call.error));
+        assert_eq!(body(&output), "1,1,0,ab,false,true", "{output}");
+    }
+    // Code that already uses the prefix is run as written.
+    let own = "var __hedgecRegExp0 = 1; function handler(e) { return { statusCode: 200, body: '' + __hedgecRegExp0 + /a/.test('a') }; }";
+    let call = run(own);
+    assert_eq!(body(&call.output.expect("runs")), "1true");
+}
+
+/// The body of a response output, however it is normalised.
+fn body(output: &Value) -> String {
+    let body = &output["response"]["body"];
+    body.as_str().or(body["data"].as_str()).unwrap_or_default().to_string()
+}

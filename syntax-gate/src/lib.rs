@@ -109,6 +109,48 @@ pub fn check(source: &str) -> Vec<Violation> {
     violations
 }
 
+/// A regular expression literal in a function's source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegexLiteral {
+    /// Byte offset of its opening `/`.
+    pub start: usize,
+    /// Byte offset just past its last flag.
+    pub end: usize,
+    /// Its flags.
+    pub flags: String,
+}
+
+/// Every regular expression literal of `source`, in order; none when it does not parse.
+pub fn regex_literals(source: &str) -> Vec<RegexLiteral> {
+    struct Finder {
+        origin: BytePos,
+        found: Vec<RegexLiteral>,
+    }
+    impl Visit for Finder {
+        fn visit_regex(&mut self, regex: &Regex) {
+            self.found.push(RegexLiteral {
+                start: (regex.span.lo - self.origin).0 as usize,
+                end: (regex.span.hi - self.origin).0 as usize,
+                flags: regex.flags.to_string(),
+            });
+        }
+    }
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(FileName::Anon.into(), source.to_string());
+    let mut errors = Vec::new();
+    let Ok(module) = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::Es2022, None, &mut errors)
+    else {
+        return Vec::new();
+    };
+    if !errors.is_empty() {
+        return Vec::new();
+    }
+    let mut finder = Finder { origin: fm.start_pos, found: Vec::new() };
+    module.visit_with(&mut finder);
+    finder.found.sort_by_key(|r| r.start);
+    finder.found
+}
+
 trait DummyModule {
     fn dummy_for_errors() -> Module;
 }

@@ -310,3 +310,12 @@ async function handler(event) {
 }"#;
     assert_eq!(check(source), []);
 }
+
+#[test]
+fn regex_literals_are_found_with_their_flags() {
+    let source = "var a = /x\\/y/g;\nfunction handler(e) { return /(.)\\/$/.test(e) ? 'é' + /b/i.source : a; }";
+    let found = syntax_gate::regex_literals(source);
+    let texts: Vec<(&str, &str)> = found.iter().map(|r| (&source[r.start..r.end], r.flags.as_str())).collect();
+    assert_eq!(texts, [("/x\\/y/g", "g"), ("/(.)\\/$/", ""), ("/b/i", "i")]);
+    assert!(syntax_gate::regex_literals("function handler( {").is_empty());
+}

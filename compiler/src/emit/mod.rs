@@ -19,6 +19,8 @@ pub struct Store {
     pub namespace: String,
     /// The bucket count.
     pub buckets: u32,
+    /// How the lines are written, which decides the reader helpers the function uses.
+    pub encoding: kvs_layout::Encoding,
 }
 
 /// Source of the viewer-request function. `store` is `None` when no route lives in the KVS.
@@ -48,7 +50,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     let before: Vec<(String, String)> = before.iter().map(code).collect();
     let mut from_kvs: Vec<(String, String)> = Vec::new();
     if store.is_some() {
-        from_kvs.push(("v".to_string(), kvs_route_action(plan)));
+        from_kvs.push(("v".to_string(), kvs_route_action(plan, store.map(|s| s.encoding).unwrap_or_default())));
     }
     from_kvs.extend(after.iter().map(code));
     match store {
@@ -207,11 +209,12 @@ fn lookup(body: &mut Body, settings: &Settings, store: &Store, var: &str, key: &
         js::string(&store.namespace),
         store.buckets
     ));
+    let line = store.encoding.line_function();
     if hosts {
         let separator = js::string(&kvs_layout::HOST_SEPARATOR.to_string());
-        body.line(&format!("{var} = line(t = {var}, host + {separator} + {key}) || line(t, {key});"));
+        body.line(&format!("{var} = {line}(t = {var}, host + {separator} + {key}) || {line}(t, {key});"));
     } else {
-        body.line(&format!("{var} = line({var}, {key});"));
+        body.line(&format!("{var} = {line}({var}, {key});"));
     }
 }
 
@@ -227,7 +230,11 @@ fn spilled_lookup(body: &mut Body, settings: &Settings, store: &Store) {
     body.line(&format!(
         "    o = a[i]; s = o.indexOf(\" \"); j = o.indexOf(\" \", s + 1); re = new RegExp(o.slice(s + 1, j), {flags});"
     ));
-    body.line("    if (re.test(n)) { t = o.slice(j + 1); v = o[0] == \"x\" ? o.slice(0, s) + t : o.slice(0, s) + \"00\" + collapse(n.replace(re, t)); break; }");
+    // A match is a value whose target is stored whole (nothing shared with the key).
+    body.line(&format!(
+        "    if (re.test(n)) {{ t = o.slice(j + 1); v = o[0] == \"x\" ? o.slice(0, s) + t : o.slice(0, s) + {} + collapse(n.replace(re, t)); break; }}",
+        js::string(store.encoding.whole_target())
+    ));
     body.line("  }");
     body.line("}");
 }
@@ -274,14 +281,15 @@ fn key_expr(var: &str, settings: &Settings) -> String {
 }
 
 /// The statements for a KVS hit; only the kinds of action present in the store are decoded.
-fn kvs_route_action(plan: &Plan<'_>) -> String {
+fn kvs_route_action(plan: &Plan<'_>, encoding: kvs_layout::Encoding) -> String {
     let has =
         |f: fn(&Action) -> bool| plan.kvs_routes.values().chain(plan.spilled.values().flatten()).any(|r| f(&r.action));
-    kvs_layout::route_decoder(kvs_layout::RouteKinds {
+    let kinds = kvs_layout::RouteKinds {
         respond: has(|a| matches!(a, Action::Respond { .. })),
         redirect: has(|a| matches!(a, Action::Redirect { .. })),
         rewrite: has(|a| matches!(a, Action::Rewrite { .. })),
-    })
+    };
+    kvs_layout::route_decoder_for(kinds, encoding)
 }
 
 /// How much readable code a route takes in the request function, for spilling decisions.
