@@ -29,8 +29,6 @@ mod servers;
 #[path = "import_models/vercel.rs"]
 mod vercel_model;
 
-#[path = "import_models/amplify.rs"]
-mod amplify_model;
 
 fn main() {
     let args = Arguments::from_args();
@@ -39,7 +37,6 @@ fn main() {
     corpora(&mut trials);
     servers::corpora(&mut trials);
     vercel_model::trials(&mut trials);
-    amplify_model::trials(&mut trials);
     cli(&mut trials);
     trials.push(Trial::test("literal_map::13000_rows", literal_map));
     libtest_mimic::run(&args, trials).exit();

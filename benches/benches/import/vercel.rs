@@ -22,7 +22,7 @@ const RUNS: usize = 51;
 
 fn corpora() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/import/vercel");
-    ["sentry-docs", "chainlink-docs", "ionic-docs"].iter().map(|dir| root.join(dir).join("vercel.json")).collect()
+    ["sentry-docs"].iter().map(|dir| root.join(dir).join("vercel.json")).collect()
 }
 
 fn import_all(files: &[PathBuf]) -> usize {
@@ -123,7 +123,7 @@ pub fn compare_with_path_to_regexp() {
         }
     }
     let ours = median(times);
-    println!("The Vercel corpora (sentry-docs, chainlink-docs, ionic-docs), median of {RUNS} runs after a warm-up:");
+    println!("The Vercel corpus (sentry-docs), median of {RUNS} runs after a warm-up:");
     println!("  hedgec import vercel (read, parse, translate, check the output; {rules} rules): {ours:8.3} ms");
     match path_to_regexp_ms(&files) {
         Ok((theirs, sources, node)) => {

@@ -321,8 +321,6 @@ pub struct Corpus {
 
 pub const CORPORA: &[Corpus] = &[
     Corpus { name: "vercel-sentry-docs", dir: "sentry-docs", counts: [127, 127, 1, 0, 0] },
-    Corpus { name: "vercel-chainlink-docs", dir: "chainlink-docs", counts: [93, 6, 1, 0, 87] },
-    Corpus { name: "vercel-ionic-docs", dir: "ionic-docs", counts: [36, 36, 0, 0, 0] },
 ];
 
 fn path(corpus: &Corpus) -> PathBuf {
