@@ -29,7 +29,6 @@ mod servers;
 #[path = "import_models/vercel.rs"]
 mod vercel_model;
 
-
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();

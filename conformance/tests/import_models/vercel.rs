@@ -319,9 +319,8 @@ pub struct Corpus {
     pub counts: [usize; 5],
 }
 
-pub const CORPORA: &[Corpus] = &[
-    Corpus { name: "vercel-sentry-docs", dir: "sentry-docs", counts: [127, 127, 1, 0, 0] },
-];
+pub const CORPORA: &[Corpus] =
+    &[Corpus { name: "vercel-sentry-docs", dir: "sentry-docs", counts: [127, 127, 1, 0, 0] }];
 
 fn path(corpus: &Corpus) -> PathBuf {
     manifest().join("import/vercel").join(corpus.dir).join("vercel.json")
