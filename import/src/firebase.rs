@@ -16,7 +16,7 @@
 //! the end), rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
 //! `i18n`, credentials in targets and secret header values (redacted).
 
-use jsonc_parser::ast::{Object, Value};
+use jsonc_parser::ast::{Array, Object, Value};
 
 use crate::Input;
 use crate::finding::Kind;
@@ -207,31 +207,11 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
 
 fn headers(file: usize, input: &Input, entry: &Entry<'_, '_>, t: &mut Translation) {
     let glob = source_of(entry.object).map_err(|(_, m)| m).and_then(|source| glob(&source));
-    let mut ops = Vec::new();
-    if let Some(Value::Array(list)) = entry.object.get("headers").map(|p| &p.value) {
-        for element in &list.elements {
-            let loc = json::loc(file, &input.text, json::start(element));
-            let text = json::source_of(&input.text, element);
-            t.rule_seen();
-            let Value::Object(header) = element else {
-                t.leave_out(loc, Kind::Invalid, "not a header object", &text);
-                continue;
-            };
-            let (Some(name), Some(value)) = (json::string(header, "key"), json::scalar(header, "value")) else {
-                t.leave_out(loc, Kind::Invalid, "a header needs `key` and `value`", &text);
-                continue;
-            };
-            if secrets::secret_header(name) {
-                let message = format!("`{name}` holds a credential; it is not copied into the rules (value redacted)");
-                t.leave_out(loc, Kind::Unsupported, message, &text);
-                continue;
-            }
-            ops.push(HeaderOp { loc, source: text, name: name.to_string(), value: Some(value) });
-        }
-    } else {
+    let Some(Value::Array(list)) = entry.object.get("headers").map(|p| &p.value) else {
         t.rule_seen();
         return t.leave_out(entry.loc, Kind::Invalid, "no `headers` list", &entry.text);
-    }
+    };
+    let ops = header_ops(file, input, list, t);
     let glob = match glob {
         Ok(glob) => glob,
         Err(message) => {
@@ -245,6 +225,32 @@ fn headers(file: usize, input: &Input, entry: &Entry<'_, '_>, t: &mut Translatio
     for pattern in glob.patterns {
         t.headers.push(HeaderBlock { loc: entry.loc, source: entry.text.clone(), pattern, ops: ops.clone() });
     }
+}
+
+/// The `{ "key", "value" }` objects of a `headers` list (Firebase's, and Vercel's after it): one
+/// operation each; a credential is reported redacted, never copied.
+pub(crate) fn header_ops(file: usize, input: &Input, list: &Array<'_>, t: &mut Translation) -> Vec<HeaderOp> {
+    let mut ops = Vec::new();
+    for element in &list.elements {
+        let loc = json::loc(file, &input.text, json::start(element));
+        let text = json::source_of(&input.text, element);
+        t.rule_seen();
+        let Value::Object(header) = element else {
+            t.leave_out(loc, Kind::Invalid, "not a header object", &text);
+            continue;
+        };
+        let (Some(name), Some(value)) = (json::string(header, "key"), json::scalar(header, "value")) else {
+            t.leave_out(loc, Kind::Invalid, "a header needs `key` and `value`", &text);
+            continue;
+        };
+        if secrets::secret_header(name) {
+            let message = format!("`{name}` holds a credential; it is not copied into the rules (value redacted)");
+            t.leave_out(loc, Kind::Unsupported, message, &text);
+            continue;
+        }
+        ops.push(HeaderOp { loc, source: text, name: name.to_string(), value: Some(value) });
+    }
+    ops
 }
 
 /// Reports a site-wide setting the language has no statement for.

@@ -673,26 +673,7 @@ fn headers(file: usize, input: &Input, entry: &Entry<'_, '_>, t: &mut Translatio
         t.rule_seen();
         return t.leave_out(entry.loc, Kind::Invalid, "no `headers` list", &entry.text);
     };
-    let mut ops = Vec::new();
-    for element in &list.elements {
-        let loc = json::loc(file, &input.text, json::start(element));
-        let text = json::source_of(&input.text, element);
-        t.rule_seen();
-        let Value::Object(header) = element else {
-            t.leave_out(loc, Kind::Invalid, "not a header object", &text);
-            continue;
-        };
-        let (Some(name), Some(value)) = (json::string(header, "key"), json::scalar(header, "value")) else {
-            t.leave_out(loc, Kind::Invalid, "a header needs `key` and `value`", &text);
-            continue;
-        };
-        if secrets::secret_header(name) {
-            let message = format!("`{name}` holds a credential; it is not copied into the rules (value redacted)");
-            t.leave_out(loc, Kind::Unsupported, message, &text);
-            continue;
-        }
-        ops.push(HeaderOp { loc, source: text, name: name.to_string(), value: Some(value) });
-    }
+    let ops = crate::firebase::header_ops(file, input, list, t);
     let why = if entry.object.get("has").is_some() || entry.object.get("missing").is_some() {
         Some((Kind::Unsupported, "header rules take no conditions in the rules language".to_string()))
     } else {
