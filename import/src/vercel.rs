@@ -33,7 +33,7 @@ use jsonc_parser::ast::{Array, Object, Value};
 use crate::Input;
 use crate::finding::Kind;
 use crate::json;
-use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
+use crate::model::{Action, HeaderBlock, Loc, Role, Route, Translation};
 use crate::secrets;
 use crate::text;
 
