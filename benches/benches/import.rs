@@ -10,11 +10,11 @@
 //! and the divan benchmarks still run.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
 
 use divan::{Bencher, black_box};
 
+#[path = "import/node.rs"]
+mod node;
 #[path = "import/vercel.rs"]
 mod vercel;
 
@@ -60,32 +60,10 @@ fn netlify_45000_output_check_alone(bencher: Bencher<'_, '_>) {
     bencher.bench(|| black_box(rules_dsl::analyze(&rules_dsl::SourceFile::new("site.hedge", black_box(&hedge)))));
 }
 
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
 /// Times Netlify's parser with node; `Err` says why it could not.
 fn netlify_parser_ms(file: &Path) -> Result<(f64, String), String> {
-    let node = Command::new("node").arg("--version").output().map_err(|e| format!("node: {e}"))?;
-    let node_version = String::from_utf8_lossy(&node.stdout).trim().to_string();
-    let dir = std::env::temp_dir().join("hedgec-bench-netlify-redirect-parser");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    if !dir.join("node_modules/@netlify/redirect-parser/package.json").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&dir)
-            .arg(NETLIFY_PARSER)
-            .status()
-            .map_err(|e| format!("npm: {e}"))?;
-        if !status.success() {
-            return Err(format!("npm install {NETLIFY_PARSER} failed"));
-        }
-    }
-    let script = dir.join("time.mjs");
-    std::fs::write(
-        &script,
-        r#"import { parseAllRedirects } from '@netlify/redirect-parser'
+    let dir = node::npm_package("hedgec-bench-netlify-redirect-parser", NETLIFY_PARSER)?;
+    let script = r#"import { parseAllRedirects } from '@netlify/redirect-parser'
 const [file, runs] = [process.argv[2], Number(process.argv[3])]
 const times = []
 let rules = 0
@@ -98,20 +76,9 @@ for (let i = 0; i <= runs; i++) {
 }
 times.sort((a, b) => a - b)
 console.log(JSON.stringify({ rules, ms: times[Math.floor(times.length / 2)] }))
-"#,
-    )
-    .map_err(|e| e.to_string())?;
-    let output = Command::new("node")
-        .arg(&script)
-        .arg(file)
-        .arg(RUNS.to_string())
-        .current_dir(&dir)
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("node failed: {}", String::from_utf8_lossy(&output.stderr)));
-    }
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+"#;
+    let args = [file.display().to_string(), RUNS.to_string()];
+    let (result, node_version) = node::run_node_script(&dir, "time.mjs", script, &args)?;
     if result["rules"] != 45_000 {
         return Err(format!("Netlify's parser read {} rules", result["rules"]));
     }
@@ -121,17 +88,8 @@ console.log(JSON.stringify({ rules, ms: times[Math.floor(times.length / 2)] }))
 
 fn compare_with_netlify() {
     let file = netlify_45000();
-    let mut times = Vec::new();
-    for run in 0..=RUNS {
-        let start = Instant::now();
-        let result = black_box(import(importers::Format::Netlify, &file));
-        let elapsed = start.elapsed().as_secs_f64() * 1000.0;
-        assert_eq!(result.summary.translated, 45_000);
-        if run > 0 {
-            times.push(elapsed);
-        }
-    }
-    let ours = median(times);
+    let (ours, result) = node::median_ms(RUNS, || import(importers::Format::Netlify, &file));
+    assert_eq!(result.summary.translated, 45_000);
     println!("Netlify's 45,000 redirects, median of {RUNS} runs after a warm-up, file read included:");
     println!("  hedgec import (parse, translate, check the output): {ours:9.1} ms");
     match netlify_parser_ms(&file) {

@@ -68,15 +68,19 @@ fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
 }
 
-/// An upstream on loopback: answers every request with 200, the headers in `headers`, and a
-/// body naming the request line and `x-edge` header it received.
-async fn upstream(headers: Arc<Mutex<BTreeMap<String, String>>>) -> SocketAddr {
+/// An upstream on loopback: answers every request with 200, the header lines and body that
+/// `answer` gives for the request's head (request line and headers), repeated names kept.
+async fn upstream_answering<F>(answer: F) -> SocketAddr
+where
+    F: Fn(&str) -> (Vec<(String, String)>, String) + Send + Sync + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let answer = Arc::new(answer);
     tokio::spawn(async move {
         loop {
             let Ok((mut stream, _)) = listener.accept().await else { return };
-            let headers = headers.clone();
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut buffer = vec![0u8; 16384];
                 let mut read = 0;
@@ -86,13 +90,10 @@ async fn upstream(headers: Arc<Mutex<BTreeMap<String, String>>>) -> SocketAddr {
                         Ok(n) => read += n,
                     }
                 }
-                let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
-                let line = request.lines().next().unwrap_or("").to_string();
-                let edge = request.lines().find_map(|l| l.strip_prefix("x-edge: ")).unwrap_or("none").to_string();
-                let body = format!("upstream saw {line} x-edge={edge}");
+                let (headers, body) = answer(&String::from_utf8_lossy(&buffer[..read]));
                 let mut response =
                     format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
-                for (name, value) in headers.lock().unwrap().iter() {
+                for (name, value) in &headers {
                     response.push_str(&format!("{name}: {value}\r\n"));
                 }
                 response.push_str("\r\n");
@@ -102,6 +103,18 @@ async fn upstream(headers: Arc<Mutex<BTreeMap<String, String>>>) -> SocketAddr {
         }
     });
     addr
+}
+
+/// An upstream that answers with the headers in `headers` (read at each request) and a body
+/// naming the request line and `x-edge` header it received.
+async fn upstream(headers: Arc<Mutex<BTreeMap<String, String>>>) -> SocketAddr {
+    upstream_answering(move |request| {
+        let line = request.lines().next().unwrap_or("");
+        let edge = request.lines().find_map(|l| l.strip_prefix("x-edge: ")).unwrap_or("none");
+        let lines = headers.lock().unwrap().iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+        (lines, format!("upstream saw {line} x-edge={edge}"))
+    })
+    .await
 }
 
 /// Headers the HTTP layer adds or that describe the transport, not the site.
@@ -434,33 +447,10 @@ async fn origin_headers_and_cookies_reach_the_viewer_response_function_as_cloudf
     server.stop().await;
 }
 
-/// An upstream that answers every request with 200 and these header lines, repeated names kept.
+/// An upstream that answers every request with these header lines, repeated names kept.
 async fn upstream_with(headers: Vec<(&'static str, &'static str)>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
-            let headers = headers.clone();
-            tokio::spawn(async move {
-                let mut buffer = vec![0u8; 16384];
-                let mut read = 0;
-                while !String::from_utf8_lossy(&buffer[..read]).contains("\r\n\r\n") && read < buffer.len() {
-                    match stream.read(&mut buffer[read..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => read += n,
-                    }
-                }
-                let mut response = String::from("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n");
-                for (name, value) in &headers {
-                    response.push_str(&format!("{name}: {value}\r\n"));
-                }
-                response.push_str("\r\nok");
-                let _ = stream.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    addr
+    let lines: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    upstream_answering(move |_| (lines.clone(), "ok".to_string())).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,10 +10,10 @@
 //! says so and the divan benchmarks still run.
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Instant;
 
 use divan::{Bencher, black_box};
+
+use super::node;
 
 /// The library compared against: the major version Vercel's routing uses.
 const PATH_TO_REGEXP: &str = "path-to-regexp@6.3.0";
@@ -43,32 +43,10 @@ fn vercel_corpora(bencher: Bencher<'_, '_>) {
     bencher.bench(|| black_box(import_all(black_box(&files))));
 }
 
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
 /// Times path-to-regexp with node; `Err` says why it could not.
 fn path_to_regexp_ms(files: &[PathBuf]) -> Result<(f64, u64, String), String> {
-    let node = Command::new("node").arg("--version").output().map_err(|e| format!("node: {e}"))?;
-    let node_version = String::from_utf8_lossy(&node.stdout).trim().to_string();
-    let dir = std::env::temp_dir().join("hedgec-bench-path-to-regexp");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    if !dir.join("node_modules/path-to-regexp/package.json").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&dir)
-            .arg(PATH_TO_REGEXP)
-            .status()
-            .map_err(|e| format!("npm: {e}"))?;
-        if !status.success() {
-            return Err(format!("npm install {PATH_TO_REGEXP} failed"));
-        }
-    }
-    let script = dir.join("time.cjs");
-    std::fs::write(
-        &script,
-        r#"const { pathToRegexp } = require('path-to-regexp')
+    let dir = node::npm_package("hedgec-bench-path-to-regexp", PATH_TO_REGEXP)?;
+    let script = r#"const { pathToRegexp } = require('path-to-regexp')
 const fs = require('fs')
 const runs = Number(process.argv[2])
 const files = process.argv.slice(3)
@@ -92,20 +70,10 @@ for (let i = 0; i <= runs; i++) {
 }
 times.sort((a, b) => a - b)
 console.log(JSON.stringify({ sources, ms: times[Math.floor(times.length / 2)] }))
-"#,
-    )
-    .map_err(|e| e.to_string())?;
-    let output = Command::new("node")
-        .arg(&script)
-        .arg(RUNS.to_string())
-        .args(files)
-        .current_dir(&dir)
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("node failed: {}", String::from_utf8_lossy(&output.stderr)));
-    }
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+"#;
+    let args: Vec<String> =
+        std::iter::once(RUNS.to_string()).chain(files.iter().map(|f| f.display().to_string())).collect();
+    let (result, node_version) = node::run_node_script(&dir, "time.cjs", script, &args)?;
     let ms = result["ms"].as_f64().ok_or("no time from node")?;
     let sources = result["sources"].as_u64().ok_or("no count from node")?;
     Ok((ms, sources, node_version))
@@ -113,16 +81,7 @@ console.log(JSON.stringify({ sources, ms: times[Math.floor(times.length / 2)] })
 
 pub fn compare_with_path_to_regexp() {
     let files = corpora();
-    let mut times = Vec::new();
-    let mut rules = 0;
-    for run in 0..=RUNS {
-        let start = Instant::now();
-        rules = black_box(import_all(&files));
-        if run > 0 {
-            times.push(start.elapsed().as_secs_f64() * 1000.0);
-        }
-    }
-    let ours = median(times);
+    let (ours, rules) = node::median_ms(RUNS, || import_all(&files));
     println!("The Vercel corpus (sentry-docs), median of {RUNS} runs after a warm-up:");
     println!("  hedgec import vercel (read, parse, translate, check the output; {rules} rules): {ours:8.3} ms");
     match path_to_regexp_ms(&files) {
