@@ -8,8 +8,12 @@
 use cases::differential::{self, Engines, KNOWN_DIFFERENCES};
 use cases::generate::{Program, Seeded};
 
-/// In debug builds each program costs about 0.1 s on the local runtime (two fresh contexts):
-/// 300 keep the test near half a minute; release runs take `HEDGEC_FUZZ_PROGRAMS`.
+/// In the debug test build each program costs about 0.1 s of CPU on the local runtime, nearly
+/// all of it building its fresh context (boa parsing the runtime's prelude unoptimised): 500
+/// programs took 117 s (50 s of CPU) on the 2-core CI machine, so 2,000 would take about eight
+/// minutes. 300 keep the test near a minute; the long runs use the release build
+/// (`cargo run --release -p cases --example differential -- FIRST COUNT`) or
+/// `HEDGEC_FUZZ_PROGRAMS`.
 const PROGRAMS: u64 = 300;
 const BATCH: usize = 250;
 
