@@ -86,7 +86,9 @@ fn same(text: &str) -> String {
 
 /// Rewrites every decimal number with more than 15 significant digits to the shortest text of
 /// that number rounded to 15, as JavaScript prints it: `0.30000000000000004` and njs's
-/// `0.30000000000000007` both become `0.3`, `3.0000000000000004` becomes `3`. Numbers of 15
+/// `0.30000000000000007` both become `0.3`, `3.0000000000000004` becomes `3`, and an integer
+/// past 2^53 that njs prints `21252918674980865` and the runtime `21252918674980864` becomes
+/// `21252918674980900`. Numbers of 15
 /// digits or fewer are left as they are written, so `1.50` stays apart from `1.5`.
 fn round_long_numbers(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -115,7 +117,7 @@ fn round_long_numbers(text: &str) -> String {
             let mantissa = token.split(['e', 'E']).next().unwrap_or("");
             let digits = mantissa.trim_start_matches(['0', '.']).bytes().filter(u8::is_ascii_digit).count();
             match token.parse::<f64>() {
-                Ok(number) if digits > 15 && token.contains('.') => out.push_str(&to_15_digits(number)),
+                Ok(number) if digits > 15 => out.push_str(&to_15_digits(number)),
                 _ => out.push_str(token),
             }
         } else {
@@ -576,5 +578,6 @@ mod tests {
         assert_ne!(normalise("1.50"), normalise("1.5"));
         assert_ne!(normalise("1.4142135623730951"), normalise("1.4142135623731951"));
         assert_eq!(normalise("sha 3af9"), "sha 3af9");
+        assert_eq!(normalise("12.50-21252918674980864"), normalise("12.50-21252918674980865"));
     }
 }
