@@ -23,6 +23,7 @@ fn main() {
         eprintln!("njs is not installed");
         std::process::exit(2);
     }
+    let engines = differential::Engines::new(njs);
     let started = Instant::now();
     let (mut calls, mut unreported, mut invalid, mut done) = (0, 0, 0, 0u64);
     let mut classes: BTreeMap<String, (usize, Finding)> = BTreeMap::new();
@@ -30,7 +31,7 @@ fn main() {
     while seed < first + count {
         let end = (seed + batch).min(first + count);
         let programs: Vec<Program> = (seed..end).map(|s| Program::generate(&mut Seeded::new(s))).collect();
-        match differential::compare(&njs, &programs) {
+        match differential::compare(&engines, &programs) {
             Ok(report) => {
                 calls += report.calls;
                 unreported += report.unreported;

@@ -6,7 +6,9 @@
 //! - [`engine`]: the interface to a JavaScript engine, with [`njs`] as one implementation
 //!   and [`boa`] (the local runtime) as the other;
 //! - [`simulate`]: viewer-request, origin, viewer-response;
-//! - [`expect`]: expectations and mismatches.
+//! - [`expect`]: expectations and mismatches;
+//! - [`shape`]: njs's returned values read as CloudFront's output object, apart from the runtime;
+//! - [`generate`] and [`differential`]: the differential fuzzer's program generator and runner.
 //!
 //! This crate knows nothing of the rules language: a site is code and KVS data.
 

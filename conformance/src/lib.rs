@@ -139,6 +139,27 @@ pub fn compile_with_rules(rules: &str, name: &str) -> Result<(rules_dsl::ir::Rul
     build.into_result().map(|compiled| (compiled.rules, compiled.output))
 }
 
+/// Checks a citation of the runtime's "Known differences": `documented_at` (`lib.rs:LINE`) is a
+/// line of that section of `runtime-js/src/lib.rs` and holds `quote`, so that a citation that
+/// drifts when the section is edited fails instead of pointing at another difference.
+pub fn check_known_difference(documented_at: &str, quote: &str) -> Result<(), String> {
+    let lib = include_str!("../../runtime-js/src/lib.rs");
+    let start = lib.lines().position(|l| l.contains("# Known differences")).ok_or("no Known differences section")?;
+    let end = lib.lines().position(|l| !l.starts_with("//!")).unwrap_or(0);
+    let line: usize = documented_at
+        .strip_prefix("lib.rs:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("{documented_at:?} is not lib.rs:LINE"))?;
+    let text = lib.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+    if line <= start + 1 || line > end {
+        return Err(format!("{documented_at} is not in the Known differences section"));
+    }
+    if !text.contains(quote) {
+        return Err(format!("{documented_at} does not say {quote:?}: it is {text:?}"));
+    }
+    Ok(())
+}
+
 /// Analyses and compiles rules text, failing on any error.
 pub fn compile(rules: &str, name: &str) -> Result<compiler::CompileReturn, String> {
     compile_with_rules(rules, name).map(|(_, output)| output)

@@ -54,12 +54,25 @@ pub struct Options {
     pub random_seed: u64,
     /// `cf.edgeLocation` in viewer-request calls.
     pub edge: EdgeLocation,
+    /// Built-ins replaced after the runtime installs its own, each `(member, expression)`:
+    /// `("String.prototype.substr", "function () { return ''; }")` makes `substr` the value of
+    /// the expression. Only with the `test-hooks` feature, for the tests that check that the
+    /// oracles catch a broken built-in; hedgec never sets it.
+    #[cfg(feature = "test-hooks")]
+    pub replaced_builtins: Vec<(String, String)>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        Options { max_instructions: cost::MAX_INSTRUCTIONS, now_ms, random_seed: 0x5EED, edge: EdgeLocation::default() }
+        Options {
+            max_instructions: cost::MAX_INSTRUCTIONS,
+            now_ms,
+            random_seed: 0x5EED,
+            edge: EdgeLocation::default(),
+            #[cfg(feature = "test-hooks")]
+            replaced_builtins: Vec::new(),
+        }
     }
 }
 
@@ -230,6 +243,8 @@ impl Function {
             budget: per_call.saturating_mul(CONTEXT_CALLS),
             loop_limit: per_call,
             edge: self.options.edge.clone(),
+            #[cfg(feature = "test-hooks")]
+            replaced_builtins: self.options.replaced_builtins.clone(),
         };
         Sandbox::new(&self.code, &settings)
     }

@@ -45,6 +45,9 @@ pub struct Settings {
     pub loop_limit: u64,
     /// `cf.edgeLocation` in viewer-request calls.
     pub edge: EdgeLocation,
+    /// Built-ins to replace once the runtime's own are installed (`Options::replaced_builtins`).
+    #[cfg(feature = "test-hooks")]
+    pub replaced_builtins: Vec<(String, String)>,
 }
 
 /// What one call did, before validation.
@@ -667,6 +670,25 @@ pub fn describe(error: JsError, context: &mut Context) -> String {
     }
 }
 
+/// Sets each `member` (a path of names, `String.prototype.substr`) to the value of its
+/// JavaScript expression, as a method is defined: writable, configurable, not enumerable.
+#[cfg(feature = "test-hooks")]
+fn replace_builtins(context: &mut Context, replaced: &[(String, String)]) -> Result<(), String> {
+    for (member, expression) in replaced {
+        let named = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let Some((owner, name)) = member.rsplit_once('.').filter(|(o, n)| o.split('.').all(named) && named(n)) else {
+            return Err(format!("InternalError: cannot replace {member:?}: not a path of names"));
+        };
+        let code = format!(
+            "Object.defineProperty({owner}, '{name}', {{ value: ({expression}), writable: true, configurable: true, enumerable: false }});"
+        );
+        context
+            .eval(Source::from_bytes(code.as_bytes()))
+            .map_err(|e| format!("InternalError: cannot replace {member}: {}", describe(e, context)))?;
+    }
+    Ok(())
+}
+
 impl Sandbox {
     /// Builds the context and loads `code` (which the syntax gate has passed). The error is the
     /// message CloudFront would give for the function: a syntax error or an exception thrown by
@@ -691,6 +713,8 @@ impl Sandbox {
 
         let (cloudfront, crypto, querystring) =
             install(&mut context).map_err(|e| format!("InternalError: cannot set up the runtime: {e}"))?;
+        #[cfg(feature = "test-hooks")]
+        replace_builtins(&mut context, &settings.replaced_builtins)?;
         for (name, object) in [("cloudfront", cloudfront), ("crypto", crypto), ("querystring", querystring)] {
             let module = Module::from_value_as_default(object.into(), &mut context);
             loader.modules.borrow_mut().insert(name.to_string(), module);

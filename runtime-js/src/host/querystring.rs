@@ -94,7 +94,9 @@ fn option(options: &JsValue, name: &str, context: &mut Context) -> JsResult<JsVa
 }
 
 fn parse(_this: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
-    let result = JsObject::with_object_proto(context.intrinsics());
+    // An object without a prototype, as njs and Node.js return: `String(result)` throws a
+    // `TypeError` and `result.hasOwnProperty` is undefined.
+    let result = JsObject::with_null_proto();
     let input = arg(args, 0);
     let Some(input) = input.as_string() else { return Ok(result.into()) };
     let text = rust_string(&input);
