@@ -48,8 +48,9 @@ pub struct Lines {
 pub fn place<'r>(rules: &'r Rules, options: &CompileOptions) -> Result<Placement<'r>, InternalError> {
     let settings = &rules.settings;
     let mut plan = plan::plan(rules, &BTreeSet::new());
+    let model = SizeModel { rules, options };
+    plan.tables = model.tables_are_smaller(&plan)?;
     if !spillable_groups(&plan, settings).is_empty() {
-        let model = SizeModel { rules, options };
         let mut spill = BTreeSet::new();
         loop {
             let excess = model.request_bytes(&plan)?.saturating_sub(options.max_function_bytes);
@@ -58,7 +59,9 @@ pub fn place<'r>(rules: &'r Rules, options: &CompileOptions) -> Result<Placement
                 break;
             }
             spill.extend(more);
+            let tables = plan.tables;
             plan = plan::plan(rules, &spill);
+            plan.tables = tables;
         }
     }
     place_headers(&mut plan, rules, options)?;
@@ -245,6 +248,19 @@ impl SizeModel<'_> {
         Ok(function.code.len())
     }
 
+    /// Whether the request function of a plan is smaller, minified, with its runs of simple
+    /// redirects written as table rows (`emit::table`) than as one branch each. Measured only
+    /// when there are a few such redirects: below that the matcher never pays for itself.
+    fn tables_are_smaller(&self, plan: &Plan<'_>) -> Result<bool, InternalError> {
+        if emit::table_routes(plan, &self.rules.settings) < MIN_TABLE_ROUTES {
+            return Ok(false);
+        }
+        let minified = CompileOptions { pretty: false, ..self.options.clone() };
+        let model = SizeModel { rules: self.rules, options: &minified };
+        let with_tables = Plan { tables: true, ..plan.clone() };
+        Ok(model.request_bytes(&with_tables)? < model.request_bytes(plan)?)
+    }
+
     /// What spilling a group saves, from the readable code of its routes: minified code is about
     /// half the size of the readable code the estimate counts.
     fn saving(readable: usize) -> usize {
@@ -267,11 +283,15 @@ impl SizeModel<'_> {
     }
 }
 
+/// Below this many table routes the table matcher (about 250 bytes minified) cannot pay for
+/// itself (a row saves about 50 bytes over a branch), so it is not measured.
+const MIN_TABLE_ROUTES: usize = 4;
+
 /// Pattern groups that could be spilled, with the readable code they take, largest first: those
 /// whose value fits one KVS entry.
 fn spillable_groups(plan: &Plan<'_>, settings: &Settings) -> Vec<(String, usize)> {
     let room = kvs::MAX_ENTRY_BYTES - 16;
-    plan::spill_candidates(plan, settings, |route| emit::route_code_size(route, settings))
+    plan::spill_candidates(plan, settings, |route| emit::planned_route_code_size(route, settings, plan.tables))
         .into_iter()
         .filter(|(group, _)| {
             let routes: Vec<&Route> = plan

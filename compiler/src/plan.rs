@@ -51,6 +51,9 @@ pub struct Plan<'r> {
     /// Exact routes without conditions kept in code because an earlier code rule (a pattern or
     /// a regular expression) may match their requests.
     pub exact_blocked: usize,
+    /// Whether runs of simple redirects in code are written as rows of one table tried by a
+    /// small matcher (`emit::table`), chosen by placement when the function is smaller so.
+    pub tables: bool,
 }
 
 /// Decides placement, spilling the pattern routes of the groups in `spill` where that is safe.

@@ -111,6 +111,8 @@ fn failures(file: &cases::casefile::CaseFile, site: Site<'_>, engine: &mut dyn E
 
 struct Sizes {
     hedgec: usize,
+    /// hedgec's function's KVS reads per request in the worst case.
+    reads: u32,
     /// As written, after terser, after esbuild; `None` without a hand-written equivalent.
     written: Option<[usize; 3]>,
 }
@@ -146,9 +148,10 @@ fn measure(row: &Row) -> [Option<Sizes>; 2] {
         Rules::Import(format, file) => (import(format, file), None),
     };
     let compiled = conformance::compile(&rules, row.name).unwrap();
+    let reads = |side: usize| compiled.report.functions[side].kvs_reads;
     let (Some(dir), Some(file)) = (row.dir, file) else {
-        let response = compiled.response.as_ref().map(|r| Sizes { hedgec: r.len(), written: None });
-        return [Some(Sizes { hedgec: compiled.request.len(), written: None }), response];
+        let response = compiled.response.as_ref().map(|r| Sizes { hedgec: r.len(), reads: reads(1), written: None });
+        return [Some(Sizes { hedgec: compiled.request.len(), reads: reads(0), written: None }), response];
     };
     let dir = root().join(dir);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
@@ -176,13 +179,14 @@ fn measure(row: &Row) -> [Option<Sizes>; 2] {
             assert!(failed.is_empty(), "{} hand-written, {label}:\n{}", row.name, failed.join("\n"));
         }
     }
-    let sizes = |hedgec: usize, code: &str| Sizes {
+    let sizes = |hedgec: usize, reads: u32, code: &str| Sizes {
         hedgec,
+        reads,
         written: Some([code.len(), terser(code).len(), esbuild(code).len()]),
     };
     [
-        Some(sizes(compiled.request.len(), &request)),
-        response.as_deref().map(|r| sizes(compiled.response.as_ref().unwrap().len(), r)),
+        Some(sizes(compiled.request.len(), reads(0), &request)),
+        response.as_deref().map(|r| sizes(compiled.response.as_ref().unwrap().len(), reads(1), r)),
     ]
 }
 
@@ -193,20 +197,25 @@ fn table() -> String {
          conformance cases as hedgec's output on njs and on the local runtime, as written and minified.\n\
          Imported sites are real rules files of other tools, translated by `hedgec import`; they have no\n\
          hand-written equivalent yet (—).\n\
+         KVS reads are hedgec's function's reads per request in the worst case.\n\
          Written by `cargo test -p conformance --test sizes` (`HEDGEC_BLESS=1` to update).\n\n\
-         | site | function | hedgec | hand-written | terser | esbuild | hedgec ÷ best |\n\
-         |---|---|---:|---:|---:|---:|---:|\n",
+         | site | function | hedgec | KVS reads | hand-written | terser | esbuild | hedgec ÷ best |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in ROWS {
         for (side, sizes) in ["viewer-request", "viewer-response"].iter().zip(measure(row)) {
             let Some(s) = sizes else { continue };
             let Some([written, terser, esbuild]) = s.written else {
-                writeln!(out, "| {} | {side} | {} | — | — | — | — |", row.name, s.hedgec).unwrap();
+                writeln!(out, "| {} | {side} | {} | {} | — | — | — | — |", row.name, s.hedgec, s.reads).unwrap();
                 continue;
             };
             let ratio = s.hedgec as f64 / terser.min(esbuild) as f64;
-            writeln!(out, "| {} | {side} | {} | {written} | {terser} | {esbuild} | {ratio:.2}× |", row.name, s.hedgec)
-                .unwrap();
+            writeln!(
+                out,
+                "| {} | {side} | {} | {} | {written} | {terser} | {esbuild} | {ratio:.2}× |",
+                row.name, s.hedgec, s.reads
+            )
+            .unwrap();
         }
     }
     out

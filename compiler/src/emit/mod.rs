@@ -5,7 +5,9 @@ pub mod js;
 
 use std::fmt::Write as _;
 
-use rules_dsl::ir::{Action, Case, Condition, HeaderOp, HeaderRule, Matcher, Route, Rules, Settings, Slash};
+use rules_dsl::ir::{
+    Action, Case, Condition, HeaderOp, HeaderRule, Matcher, Piece, Route, Rules, Segment, Settings, Slash,
+};
 
 use crate::plan::Plan;
 
@@ -31,10 +33,11 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     let uses_host = host_lines
         || plan.code_routes.iter().any(|r| r.matcher.host.is_some())
         || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
-    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = /*#__PURE__*/ norm(uri), m, v, w, x, g, a, i, o, s, j, re, t;");
+    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = /*#__PURE__*/ norm(uri), m, v, w, x, g, a, i, o, s, j, re, t, r;");
     let exact_tests =
         plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
-    if store.is_some() || exact_tests.into_iter().any(|m| m.path.is_exact()) {
+    let tables = plan.tables && plan.code_routes.iter().any(|r| table_row(r, settings).is_some());
+    if store.is_some() || tables || exact_tests.into_iter().any(|m| m.path.is_exact()) {
         body.line(&format!("var k = {};", key_expr("n", settings)));
     }
     if uses_host {
@@ -45,14 +48,13 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     // first (placement guarantees no earlier code rule could match them), then code rules.
     // Code rules that come before the first KVS rule in the file are tried before the KVS,
     // the others after it.
-    let code = |route: &&Route| (route_condition(route, settings), route_action(route));
     let (before, after) = plan.code_routes.split_at(plan.kvs_after);
-    let before: Vec<(String, String)> = before.iter().map(code).collect();
+    let before = route_branches(before, settings, tables, uses_host);
     let mut from_kvs: Vec<(String, String)> = Vec::new();
     if store.is_some() {
         from_kvs.push(("v".to_string(), kvs_route_action(plan, store.map(|s| s.encoding).unwrap_or_default())));
     }
-    from_kvs.extend(after.iter().map(code));
+    from_kvs.extend(route_branches(after, settings, tables, uses_host));
     match store {
         None => body.if_chain(&[before, from_kvs].concat(), None),
         Some(store) if before.is_empty() => {
@@ -84,7 +86,12 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
         .any(|r| matches!(r.action, Action::Rewrite { .. }));
     let changes_uri = has_rewrite || !rules.prefix_strips.is_empty() || settings.index.is_some();
     if changes_uri {
-        let base = if has_rewrite { "w ? rewrite(request, w) : " } else { "" };
+        // `rewrite` splits a query string off the target; without one, the target is the path.
+        let base = match (has_rewrite, rewrite_may_have_query(plan)) {
+            (true, true) => "w ? rewrite(request, w) : ",
+            (true, false) => "w || ",
+            (false, _) => "",
+        };
         let mut fallback = String::new();
         if has_rewrite {
             fallback.push_str("if (!w) x = uri; ");
@@ -141,7 +148,8 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     };
     let constants =
         [("TARGET_QUERY", targets().any(|t| t.contains('?'))), ("TARGET_FRAGMENT", targets().any(|t| t.contains('#')))];
-    assemble(store.is_some() || rules.prefix_strips.iter().any(|s| s.origin_id.is_some()), &constants, &body)
+    let imports_cf = store.is_some() || rules.prefix_strips.iter().any(|s| s.origin_id.is_some());
+    assemble(imports_cf, store.is_some(), &constants, &body)
 }
 
 /// Source of the viewer-response function. `store` is `None` when no header rule lives in the KVS.
@@ -189,7 +197,7 @@ pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>) 
         }
     }
     body.line("return response;");
-    assemble(store.is_some(), &[], &body)
+    assemble(store.is_some(), store.is_some(), &[], &body)
 }
 
 /// Sets `var` to the value of the line for the key in `key` (an expression), or "" when there
@@ -244,8 +252,20 @@ fn header_rule(body: &mut Body, rule: &HeaderRule, settings: &Settings, op: impl
     body.line(&format!("if ({}) {{ {} }}", matcher_test(&rule.matcher, settings), statements.join(" ")));
 }
 
-/// The whole function: the import, compile-time constants, the helpers and the handler.
-fn assemble(imports_cf: bool, constants: &[(&str, bool)], body: &Body) -> String {
+/// Whether some rewrite target may hold a query string for `rewrite` to split off: literal text
+/// with a `?`, or a target with captures (judged as if they could).
+fn rewrite_may_have_query(plan: &Plan<'_>) -> bool {
+    plan.code_routes.iter().chain(plan.kvs_routes.values()).chain(plan.spilled.values().flatten()).any(|r| {
+        matches!(&r.action, Action::Rewrite { target } if target.pieces.iter().any(|piece| match piece {
+            Piece::Text(text) => text.contains('?'),
+            Piece::Capture(_) => true,
+        }))
+    })
+}
+
+/// The whole function: the import, compile-time constants, the helpers and the handler, which
+/// is `async` only when it reads the KVS (`await`).
+fn assemble(imports_cf: bool, reads_kvs: bool, constants: &[(&str, bool)], body: &Body) -> String {
     let mut out = String::new();
     if imports_cf {
         out.push_str("import cf from 'cloudfront';\n");
@@ -255,7 +275,7 @@ fn assemble(imports_cf: bool, constants: &[(&str, bool)], body: &Body) -> String
     }
     out.push_str(PRELUDE);
     out.push_str(kvs_layout::READER_JS);
-    out.push_str("\nasync function handler(event) {\n");
+    out.push_str(if reads_kvs { "\nasync function handler(event) {\n" } else { "\nfunction handler(event) {\n" });
     out.push_str(&body.text);
     out.push_str("}\n");
     out
@@ -292,9 +312,138 @@ fn kvs_route_action(plan: &Plan<'_>, encoding: kvs_layout::Encoding) -> String {
     kvs_layout::route_decoder_for(kinds, encoding)
 }
 
-/// How much readable code a route takes in the request function, for spilling decisions.
+/// How much readable code a route takes in the request function as a branch of its own.
 pub fn route_code_size(route: &Route, settings: &Settings) -> usize {
     route_condition(route, settings).len() + route_action(route).len() + 24
+}
+
+/// How much readable code a route takes in a plan's request function, for spilling decisions:
+/// a row's fields when the plan writes tables and the route is a row, else its branch.
+pub fn planned_route_code_size(route: &Route, settings: &Settings, tables: bool) -> usize {
+    match table_row(route, settings).filter(|_| tables) {
+        // Minified, a row is about as long as its readable fields; the estimate counts twice
+        // that because placement takes half of readable code as its minified size.
+        Some(row) => 2 * (row.host.len() + row.path.len() + row.target.len() + 4),
+        None => route_code_size(route, settings),
+    }
+}
+
+/// How many code routes of a plan the table matcher could try.
+pub fn table_routes(plan: &Plan<'_>, settings: &Settings) -> usize {
+    plan.code_routes.iter().filter(|r| table_row(r, settings).is_some()).count()
+}
+
+/// A route that the prelude's `table` matcher can try: a redirect without conditions, on a
+/// case-sensitive site, from an exact path or a `/prefix/*` pattern of literal segments, to a
+/// literal target or, for a prefix, literal text followed by the splat (text that is not only
+/// slashes, so that no `collapse` is needed). Fields are ASCII and hold no space, the table's
+/// separator.
+struct TableRow {
+    /// Status index * 8 + exact * 4 + keep query * 2 + append splat.
+    code: u8,
+    /// The host, or "" for any.
+    host: String,
+    /// The lookup key of an exact path, or the prefix in canonical encoding ("" for `/*`).
+    path: String,
+    /// The target's text.
+    target: String,
+}
+
+fn table_row(route: &Route, settings: &Settings) -> Option<TableRow> {
+    let path = &route.matcher.path;
+    if settings.case != Case::Sensitive || !route.matcher.conditions.is_empty() {
+        return None;
+    }
+    if path.regex.is_some() || path.splat_prefix.is_some() {
+        return None;
+    }
+    let exact = path.literal_path();
+    if exact.is_none() && !path.splat {
+        return None;
+    }
+    let mut prefix = String::new();
+    for segment in &path.segments {
+        match segment {
+            Segment::Literal(text) => {
+                prefix.push('/');
+                prefix.push_str(text);
+            }
+            Segment::Param(_) => return None,
+        }
+    }
+    let Action::Redirect { status, target, keep_query } = &route.action else { return None };
+    let (text, splat) = match target.pieces.as_slice() {
+        [Piece::Text(text)] => (text.clone(), false),
+        [] => (String::new(), false),
+        [Piece::Text(text), Piece::Capture(0)] if exact.is_none() => (text.clone(), true),
+        _ => return None,
+    };
+    if splat && text.chars().all(|c| c == '/' || c == '\\') {
+        return None;
+    }
+    let index = kvs_layout::REDIRECT_STATUSES.iter().position(|s| s == status)?;
+    let host = route.matcher.host.clone().unwrap_or_default();
+    let path = match &exact {
+        Some(literal) => rules_dsl::pattern::lookup_key(literal, settings),
+        None => prefix,
+    };
+    // Front coding counts characters as JavaScript does: ASCII keeps bytes and UTF-16 units equal.
+    if [&host, &path, &text].iter().any(|field| field.contains(' ') || !field.is_ascii()) {
+        return None;
+    }
+    let code = index as u8 * 8 + u8::from(exact.is_some()) * 4 + u8::from(*keep_query) * 2 + u8::from(splat);
+    Some(TableRow { code, host, path, target: text })
+}
+
+/// The most leading characters a table field can share with the one before (its count is one
+/// printable character, 48 + count).
+const TABLE_SHARED_MAX: usize = 126 - 48;
+
+/// The rows of one table as the string `table` reads: space-separated fields, front-coded
+/// against the row before.
+fn table_rows(rows: &[TableRow]) -> String {
+    let mut fields: Vec<String> = Vec::new();
+    let mut previous: [&str; 3] = ["", "", ""];
+    for row in rows {
+        fields.push(char::from(48 + row.code).to_string());
+        for (slot, field) in previous.iter_mut().zip([&row.host, &row.path, &row.target]) {
+            let shared = common_prefix(slot, field).min(TABLE_SHARED_MAX);
+            fields.push(format!("{}{}", char::from(48 + shared as u8), &field[shared..]));
+            *slot = field;
+        }
+    }
+    fields.join(" ")
+}
+
+/// The length of the common prefix of two ASCII strings.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
+}
+
+/// The if-chain branches of routes in file order; with `tables`, each run of consecutive routes
+/// that fit a table row becomes one branch that tries them with `table`.
+fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_host: bool) -> Vec<(String, String)> {
+    let mut branches = Vec::new();
+    let mut run: Vec<TableRow> = Vec::new();
+    let host = if uses_host { ", host" } else { "" };
+    let flush = |run: &mut Vec<TableRow>, branches: &mut Vec<(String, String)>| {
+        if !run.is_empty() {
+            let condition = format!("(r = table({}, n, k, request{host}))", js::string(&table_rows(run)));
+            branches.push((condition, "return r;".to_string()));
+            run.clear();
+        }
+    };
+    for route in routes {
+        match table_row(route, settings).filter(|_| tables) {
+            Some(row) => run.push(row),
+            None => {
+                flush(&mut run, &mut branches);
+                branches.push((route_condition(route, settings), route_action(route)));
+            }
+        }
+    }
+    flush(&mut run, &mut branches);
+    branches
 }
 
 fn route_action(route: &Route) -> String {

@@ -37,6 +37,22 @@ function redirect(status, target, keep, request) {
   return { statusCode: status, headers: { location: { value: target } } };
 }
 
+// Tries a table of redirects in order (emit/mod.rs `table_rows`): four space-separated fields a
+// rule. The first is one character, 48 + status index * 8 + exact * 4 + keep query * 2 + append
+// splat; then host ("" for any), path and target, each written as one character (48 + how many
+// leading characters it shares with the same field of the rule before) and the rest. An exact
+// path is compared with the lookup key; a prefix ("" for `/*`) matches `path` as the pattern's
+// regular expression `^PREFIX(?:\/.*)?$` does: on segment boundaries, never across a line
+// break. The first rule that matches answers with its redirect; otherwise undefined.
+function table(rows, path, key, request, host) {
+  for (var a = rows.split(" "), f = ["", "", ""], i = 0, j, c; i < a.length; i += 4) {
+    for (j = 0; j < 3; j++) f[j] = f[j].slice(0, a[i + j + 1].charCodeAt(0) - 48) + a[i + j + 1].slice(1);
+    c = a[i].charCodeAt(0) - 48;
+    if ((!f[0] || f[0] == host) && (c & 4 ? key == f[1] : (path == f[1] || path.startsWith(f[1] + "/")) && !/[\n\r\u2028\u2029]/.test(path)))
+      return redirect([301, 302, 303, 307, 308][c >> 3], c & 1 ? f[2] + path.slice(f[1].length + 1) : f[2], c & 2, request);
+  }
+}
+
 // A substitution can never make a path target protocol-relative: leading slashes and
 // backslashes collapse to one. Used for targets that start with slashes and a placeholder.
 function collapse(target) {
