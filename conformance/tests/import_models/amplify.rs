@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use cases::{Expect, RequestSpec};
 use libtest_mimic::{Failed, Trial};
 
-use super::{Request, compile, fail, failures_to_result, manifest, run_cases};
+use super::{Request, compile, expect_exit, fail, failures_to_result, hedgec_import, manifest, run_cases};
 
 /// A corpus: its file under `conformance/import/amplify/` and the counts its import prints.
 struct AmplifyCorpus {
@@ -284,8 +284,53 @@ fn engines(corpus: &AmplifyCorpus) -> Result<(), Failed> {
     failures_to_result(run_cases(&output, &requests)?)
 }
 
+/// `customHttp.yml` through the binary: the headers it sets reach responses on njs and the local
+/// runtime as Amplify sets them (every matching entry, in file order); a glob on the file
+/// extension is reported; a file that is not YAML is an input error with its line and column.
+fn custom_http() -> Result<(), Failed> {
+    let dir = manifest().join("import/amplify/features");
+    let out = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let hedge = out.path().join("site.hedge");
+    let files = [dir.join("redirects.json"), dir.join("customHttp.yml")];
+    let output = hedgec_import(&["amplify", "-o", hedge.to_str().unwrap_or_default()], &files)?;
+    expect_exit(&output, 1)?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.contains("customHttp.yml:15:9: unsupported:") {
+        return Err(fail(format!("the `*.json` header is not reported at its line and column:\n{stderr}")));
+    }
+    let text = std::fs::read_to_string(&hedge).map_err(|e| fail(e.to_string()))?;
+    let compiled = compile(&text, "amplify-custom-http")?;
+    let header = |value: &str| cases::expect::HeaderExpect::Value(value.to_string());
+    let hsts = ("strict-transport-security".to_string(), header("max-age=31536000; includeSubDomains"));
+    let frame = ("x-frame-options".to_string(), header("SAMEORIGIN"));
+    let cache = ("cache-control".to_string(), header("public, max-age=3600"));
+    let no_cache = ("cache-control".to_string(), cases::expect::HeaderExpect::Present(false));
+    let asked = [
+        ("/pricing", vec![hsts.clone(), frame.clone(), no_cache]),
+        ("/app/x", vec![hsts.clone(), frame.clone()]),
+        ("/docs/guide", vec![hsts, frame, cache]),
+    ];
+    let mut requests = Vec::new();
+    for (path, headers) in asked {
+        let spec = RequestSpec::parse(&format!("GET https://example.com{path}")).map_err(|e| fail(e.to_string()))?;
+        let expect = Expect { headers: headers.into_iter().collect(), ..Expect::default() };
+        requests.push(Request::new(format!("customHttp.yml: GET {path}"), spec.event(), expect));
+    }
+    failures_to_result(run_cases(&compiled, &requests)?)?;
+    let broken = out.path().join("customHttp.yml");
+    std::fs::write(&broken, "customHeaders:\n  - pattern: '/a'\n    headers: [\n").map_err(|e| fail(e.to_string()))?;
+    let output = hedgec_import(&["amplify"], &[broken])?;
+    expect_exit(&output, 2)?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.contains("customHttp.yml:4:1") || !stderr.contains("not valid YAML") {
+        return Err(fail(format!("no line and column for broken YAML:\n{stderr}")));
+    }
+    Ok(())
+}
+
 pub fn trials(trials: &mut Vec<Trial>) {
     trials.push(Trial::test("model::amplify", model));
+    trials.push(Trial::test("cli::amplify_custom_http", custom_http));
     for corpus in CORPORA {
         trials.push(Trial::test(format!("corpus::{}::import", corpus.name), move || counts(corpus)));
         trials.push(Trial::test(format!("corpus::{}::engines", corpus.name), move || engines(corpus)));
