@@ -139,4 +139,20 @@ mod tests {
         assert!(pattern("*.json").is_err());
         assert!(pattern("/a/*/b").is_err());
     }
+
+    #[test]
+    fn positions() {
+        let text = "customHeaders:\n  - pattern: '*.json'\n    headers:\n      - key: 'A'\n        value: 'b'\n";
+        let input = Input::new("customHttp.yml", text.to_string());
+        let result = crate::import(crate::Format::Amplify, &[input], &crate::ImportOptions::default()).unwrap();
+        let finding = &result.findings[0];
+        assert_eq!((finding.line, finding.column), (4, 9), "{finding:?}");
+        let open_list = "customHeaders:\n  - pattern: '/a'\n    headers: [\n";
+        let broken = Input::new("customHttp.yml", open_list.to_string());
+        let error = crate::import(crate::Format::Amplify, &[broken], &crate::ImportOptions::default()).unwrap_err();
+        assert!(error.to_string().contains("not valid YAML"), "{error}");
+        // The end of the file, where the list is still open: line 4, column 1.
+        let crate::InputError::File { diagnostic, .. } = error else { panic!("not a file error") };
+        assert_eq!(diagnostic.span.start as usize, open_list.len());
+    }
 }
