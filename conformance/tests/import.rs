@@ -24,6 +24,8 @@ use cases::{Expect, Invocation, Kvs, OriginResponse, RequestSpec, ResponseEventR
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 
+#[path = "import_models/amplify.rs"]
+mod amplify_model;
 #[path = "import/servers.rs"]
 mod servers;
 #[path = "import_models/vercel.rs"]
@@ -36,6 +38,7 @@ fn main() {
     corpora(&mut trials);
     servers::corpora(&mut trials);
     vercel_model::trials(&mut trials);
+    amplify_model::trials(&mut trials);
     cli(&mut trials);
     trials.push(Trial::test("literal_map::13000_rows", literal_map));
     libtest_mimic::run(&args, trials).exit();

@@ -11,6 +11,9 @@
 //!   file is at the path (imported as if none were, and reported as assumed);
 //! - `condition` `<US>` (or `<US,CA>`) is the viewer's country: `country=US`.
 //!
+//! Custom headers (`customHttp.yml`, any input whose name ends in `.yml` or `.yaml`) are read by
+//! [`crate::amplify_headers`].
+//!
 //! Reported: regular-expression sources (`</…/>`), `<*>` before the end of the source, 404
 //! pages (answered without the page's body), proxies, credentials in targets (redacted).
 
@@ -145,11 +148,21 @@ fn fallbacks_last(t: &mut Translation, fallback_locs: &[Loc]) {
     t.routes.extend(fallbacks);
 }
 
-/// Translates the inputs.
+/// A `customHttp.yml` (custom headers) rather than the rules JSON: told by its extension.
+fn is_yaml(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(".yml") || name.ends_with(".yaml")
+}
+
+/// Translates the inputs: rules JSON files, and `customHttp.yml` files of custom headers.
 pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::InputError> {
     t.set("status", "302", "Amplify's default");
     let mut fallback_locs = Vec::new();
     for (file, input) in inputs.iter().enumerate() {
+        if is_yaml(&input.name) {
+            crate::amplify_headers::translate(file, input, t)?;
+            continue;
+        }
         let root = json::parse(input)?;
         let list = match &root {
             Value::Object(o) => o.get("customRules").or_else(|| o.get("rules")).map(|p| &p.value).unwrap_or(&root),

@@ -37,6 +37,7 @@
 //! [`site::Site::scan`].
 
 pub mod amplify;
+pub mod amplify_headers;
 pub mod apache;
 pub mod cloudflare;
 pub mod csv;

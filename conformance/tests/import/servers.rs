@@ -20,6 +20,8 @@ enum Answer {
     Respond(u16),
     /// The request goes on to the files, unchanged.
     Pass,
+    /// The request goes on to the files with this path (an internal rewrite).
+    Rewrite(String),
     /// Something the model does not follow (an `if`, an internal rewrite, a variable).
     Unknown,
 }
@@ -34,6 +36,13 @@ struct ServerCorpus {
 }
 
 const CORPORA: &[ServerCorpus] = &[
+    ServerCorpus {
+        name: "apache-rewrite",
+        format: importers::Format::Apache,
+        dir: "apache-rewrite",
+        file: ".htaccess",
+        counts: [19, 13, 3, 8, 6],
+    },
     ServerCorpus {
         name: "apache-solr-site",
         format: importers::Format::Apache,
@@ -80,9 +89,9 @@ fn input_errors() -> Result<(), Failed> {
     Ok(())
 }
 
-/// A path the expression matches: the first choice of every alternation and class, the fewest
-/// repetitions; `None` when it has none or when the model's engine cannot read it.
-fn sample(re: &str) -> Option<String> {
+/// A text the expression matches: the first choice of every alternation and class, the fewest
+/// repetitions; `None` when the model's engine cannot read it.
+fn sample_text(re: &str) -> Option<String> {
     use regex_syntax::hir::{Class, Hir, HirKind};
     fn walk(hir: &Hir, out: &mut String) {
         match hir.kind() {
@@ -113,6 +122,12 @@ fn sample(re: &str) -> Option<String> {
     let hir = regex_syntax::Parser::new().parse(re).ok()?;
     let mut out = String::new();
     walk(&hir, &mut out);
+    Some(out)
+}
+
+/// A path the expression matches, with its leading `/`.
+fn sample(re: &str) -> Option<String> {
+    let out = sample_text(re)?;
     let path = if out.starts_with('/') { out } else { format!("/{out}") };
     let ok = Regex::new(re).ok()?.is_match(&path) && !path.contains(['?', '#', ' ', '\n']) && path.is_ascii();
     ok.then_some(path)
@@ -207,6 +222,247 @@ fn apache_answer(rules: &[ApacheRule], path: &str) -> Option<(u32, Answer)> {
         });
     }
     None
+}
+
+// ---------------------------------------------------------------------------------------
+// Apache with mod_rewrite: a `.htaccess` (per-directory) read the way the server applies it.
+
+mod rewrite {
+    //! mod_rewrite in a `.htaccess` at the site's root, for the subset the importer translates:
+    //! `RewriteRule` patterns see the path without its leading `/`, in file order, each after
+    //! its `RewriteCond`s (ANDed, `[OR]` joining a condition to the next); `[NC]` ignores case;
+    //! `R[=CODE]` redirects (302 by default), keeping the request's query unless the
+    //! substitution has its own (`QSA` appends the request's after it, a final `?` drops both);
+    //! without `NE`, `#` is sent as `%23`; `F` answers 403, `G` 410; a substitution without `R`
+    //! and with `L` rewrites the path (relative to `RewriteBase /`). mod_alias's `Redirect` and
+    //! `RedirectMatch` are tried only when no rewrite rule answered. The site has no files, so
+    //! `-f`/`-d` conditions are false. What the model does not follow (other flags, other
+    //! variables, a rewrite without `L`, rules in `<Files>` sections) makes the answer unknown.
+
+    use regex::Regex;
+
+    use super::{Answer, ApacheRule, apache_answer, apache_status, fill, sample, sample_text};
+
+    struct Cond {
+        variable: String,
+        re: Regex,
+        negated: bool,
+        or: bool,
+    }
+
+    struct Rule {
+        line: u32,
+        re: Regex,
+        pattern: String,
+        substitution: String,
+        flags: Vec<String>,
+        conds: Vec<Cond>,
+    }
+
+    /// `[R=301,L]` as upper-cased flags.
+    fn flags(word: Option<&&str>) -> Vec<String> {
+        word.map(|w| {
+            w.trim_matches(|c| c == '[' || c == ']').split(',').map(|f| f.trim().to_ascii_uppercase()).collect()
+        })
+        .unwrap_or_default()
+    }
+
+    struct Model {
+        rewrites: Vec<Rule>,
+        alias: Vec<ApacheRule>,
+        /// Paths named inside `<Files>` sections: not followed.
+        sectioned: Vec<String>,
+    }
+
+    fn read(text: &str) -> Model {
+        let mut model = Model { rewrites: Vec::new(), alias: Vec::new(), sectioned: Vec::new() };
+        let mut conds = Vec::new();
+        let mut depth = 0usize;
+        for (i, raw) in text.lines().enumerate() {
+            let line = i as u32 + 1;
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            let Some(name) = words.first().map(|w| w.to_ascii_lowercase()) else { continue };
+            if name.starts_with("</") {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            if name.starts_with('<') {
+                depth += 1;
+                continue;
+            }
+            if depth > 0 {
+                model.sectioned.extend(words.iter().filter(|w| w.starts_with('/')).map(|w| w.to_string()));
+                continue;
+            }
+            match name.as_str() {
+                "rewritecond" if words.len() >= 3 => {
+                    let f = flags(words.get(3));
+                    let (negated, pattern) = match words[2].strip_prefix('!') {
+                        Some(p) => (true, p),
+                        None => (false, words[2]),
+                    };
+                    let nocase = if f.iter().any(|x| x == "NC") { "(?i)" } else { "" };
+                    let re =
+                        Regex::new(&format!("{nocase}{pattern}")).unwrap_or_else(|_| Regex::new("$^").expect("re"));
+                    conds.push(Cond { variable: words[1].to_string(), re, negated, or: f.iter().any(|x| x == "OR") });
+                }
+                "rewriterule" if words.len() >= 3 => {
+                    let f = flags(words.get(3));
+                    let nocase = if f.iter().any(|x| x == "NC") { "(?i)" } else { "" };
+                    let re = Regex::new(&format!("{nocase}{}", words[1]))
+                        .expect("the fixture's patterns read in the regex crate");
+                    model.rewrites.push(Rule {
+                        line,
+                        re,
+                        pattern: words[1].to_string(),
+                        substitution: words[2].to_string(),
+                        flags: f,
+                        conds: std::mem::take(&mut conds),
+                    });
+                }
+                "redirect" | "redirectmatch" => {
+                    let (status, rest) = match apache_status(words[1]) {
+                        Some(status) if !words[1].starts_with('/') => (status, &words[2..]),
+                        _ => (302, &words[1..]),
+                    };
+                    let to = rest.get(1).map(|s| s.to_string());
+                    model.alias.push(if name == "redirect" {
+                        ApacheRule::Prefix { line, path: rest[0].to_string(), to, status }
+                    } else {
+                        ApacheRule::Match { line, re: Regex::new(rest[0]).expect("re"), to, status }
+                    });
+                }
+                _ => {}
+            }
+        }
+        model
+    }
+
+    /// Whether a rule's conditions hold; `None` when one reads a variable the model does not follow.
+    fn conditions(rule: &Rule, host: &str, query: &str) -> Option<bool> {
+        let mut all = true;
+        let mut group = false;
+        for cond in &rule.conds {
+            let value = match cond.variable.as_str() {
+                "%{HTTP_HOST}" => cond.re.is_match(host),
+                "%{QUERY_STRING}" => cond.re.is_match(query),
+                // Every request is HTTPS; the site has no files or directories.
+                "%{HTTPS}" => cond.re.is_match("on"),
+                "%{REQUEST_FILENAME}" => false,
+                _ => return None,
+            } != cond.negated;
+            group |= value;
+            if !cond.or {
+                all &= group;
+                group = false;
+            }
+        }
+        Some(all)
+    }
+
+    /// What the server answers, with the line that answers.
+    fn answer(model: &Model, host: &str, path: &str, query: &str) -> Option<(u32, Answer)> {
+        if model.sectioned.iter().any(|p| p == path) {
+            return Some((0, Answer::Unknown));
+        }
+        let relative = &path[1..];
+        for rule in &model.rewrites {
+            let Some(captures) = rule.re.captures(relative) else { continue };
+            match conditions(rule, host, query) {
+                None => return Some((rule.line, Answer::Unknown)),
+                Some(false) => continue,
+                Some(true) => {}
+            }
+            let flag = |f: &str| rule.flags.iter().any(|x| x == f || x.starts_with(&format!("{f}=")));
+            if rule.flags.iter().any(|f| matches!(f.as_str(), "P" | "C" | "N" | "S") || f.starts_with("S=")) {
+                return Some((rule.line, Answer::Unknown));
+            }
+            if flag("G") {
+                return Some((rule.line, Answer::Respond(410)));
+            }
+            if flag("F") {
+                return Some((rule.line, Answer::Respond(403)));
+            }
+            if rule.substitution == "-" || rule.substitution.contains('%') {
+                return Some((rule.line, Answer::Unknown));
+            }
+            let target = fill(&rule.substitution, &captures);
+            let absolute = target.starts_with("http://") || target.starts_with("https://");
+            if !flag("R") && !absolute {
+                if !flag("L") {
+                    return Some((rule.line, Answer::Unknown));
+                }
+                let uri = if target.starts_with('/') { target } else { format!("/{target}") };
+                return Some((rule.line, Answer::Rewrite(uri.split('?').next().unwrap_or_default().to_string())));
+            }
+            let status = rule
+                .flags
+                .iter()
+                .find_map(|f| f.strip_prefix("R="))
+                .map_or(302, |code| apache_status(code).unwrap_or(302));
+            let (target_path, target_query) = match target.split_once('?') {
+                Some((p, q)) => (p.to_string(), Some(q.to_string())),
+                None => (target.clone(), None),
+            };
+            let query = match target_query {
+                Some(q) if q.is_empty() => String::new(),
+                Some(q) if flag("QSA") && !query.is_empty() => format!("{q}&{query}"),
+                Some(q) => q,
+                None => query.to_string(),
+            };
+            let target_path = if flag("NE") { target_path } else { target_path.replace('#', "%23") };
+            let location = if query.is_empty() { target_path } else { format!("{target_path}?{query}") };
+            return Some((rule.line, Answer::Redirect(status, location)));
+        }
+        apache_answer(&model.alias, path)
+    }
+
+    /// For every rule, its pattern's path (and the lower-cased one under `NC`), with and without a
+    /// query, from the default host and from a host its conditions name; for every `Redirect`
+    /// and `RedirectMatch`, their paths. Each with what the server answers.
+    pub(super) fn asked(text: &str) -> Vec<super::Asked> {
+        let model = read(text);
+        let mut requests: Vec<(String, String, String)> = Vec::new();
+        for rule in &model.rewrites {
+            let Some(relative) = sample_text(&rule.pattern).filter(|r| rule.re.is_match(r)) else { continue };
+            let mut paths = vec![format!("/{relative}")];
+            if rule.flags.iter().any(|f| f == "NC") {
+                paths.push(format!("/{}", relative.to_ascii_lowercase()));
+            }
+            let mut hosts = vec!["example.com".to_string()];
+            let mut queries = vec![String::new(), "x=1".to_string()];
+            for cond in &rule.conds {
+                let Some(text) = sample_text(cond.re.as_str()) else { continue };
+                match cond.variable.as_str() {
+                    "%{HTTP_HOST}" => hosts.push(text.to_ascii_lowercase()),
+                    "%{QUERY_STRING}" => queries.push(text),
+                    _ => {}
+                }
+            }
+            for path in &paths {
+                for host in &hosts {
+                    for query in &queries {
+                        requests.push((host.clone(), path.clone(), query.clone()));
+                    }
+                }
+            }
+        }
+        for rule in &model.alias {
+            let path = match rule {
+                ApacheRule::Prefix { path, .. } => Some(path.clone()),
+                ApacheRule::Match { re, .. } => sample(re.as_str()),
+            };
+            requests.extend(path.map(|p| ("example.com".to_string(), p, String::new())));
+        }
+        requests
+            .into_iter()
+            .map(|(host, path, query)| {
+                let answer = answer(&model, &host, &path, &query);
+                let asked = if query.is_empty() { path } else { format!("{path}?{query}") };
+                (host, asked, answer)
+            })
+            .collect()
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -478,8 +734,10 @@ fn expect_of(answer: &Answer, path: &str) -> Option<Expect> {
             Some(Expect { status: Some(*status), location: Some(location.clone()), ..Expect::default() })
         }
         Answer::Respond(status) => Some(Expect { status: Some(*status), ..Expect::default() }),
+        Answer::Rewrite(uri) => Some(Expect { status: Some(200), uri: Some(uri.clone()), ..Expect::default() }),
         Answer::Pass if !path.ends_with('/') => {
-            Some(Expect { status: Some(200), uri: Some(path.to_string()), ..Expect::default() })
+            let uri = path.split('?').next().unwrap_or(path).to_string();
+            Some(Expect { status: Some(200), uri: Some(uri), ..Expect::default() })
         }
         Answer::Pass | Answer::Unknown => None,
     }
@@ -507,6 +765,7 @@ fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
     // (host, path) and what the server answers, by the rule (line) that answers.
     let mut asked: Vec<Asked> = Vec::new();
     match corpus.format {
+        importers::Format::Apache if text.contains("RewriteRule") => asked.extend(rewrite::asked(&text)),
         importers::Format::Apache => {
             let (rules, samples) = apache_rules(&text);
             for (_, path) in samples {

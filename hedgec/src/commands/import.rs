@@ -22,7 +22,8 @@ pub enum Source {
     Csv,
     /// Firebase Hosting: `firebase.json` (comments allowed): redirects, rewrites, headers.
     Firebase,
-    /// Amplify Hosting: the console's rewrites and redirects JSON (a list, or `customRules`).
+    /// Amplify Hosting: the console's rewrites and redirects JSON (a list, or `customRules`), and
+    /// `customHttp.yml` custom headers (any file whose name ends in .yml or .yaml).
     Amplify,
     /// Apache httpd: `.htaccess` (per-directory, at the site's root) or server configuration
     /// files: Redirect, RedirectMatch, RewriteRule with simple RewriteConds, Header.
