@@ -278,6 +278,8 @@ mod rewrite {
         let mut model = Model { rewrites: Vec::new(), alias: Vec::new(), sectioned: Vec::new() };
         let mut conds = Vec::new();
         let mut depth = 0usize;
+        // What a condition the model cannot compile becomes: a pattern that matches nothing.
+        let never = Regex::new("$^").expect("re");
         for (i, raw) in text.lines().enumerate() {
             let line = i as u32 + 1;
             let words: Vec<&str> = raw.split_whitespace().collect();
@@ -302,8 +304,7 @@ mod rewrite {
                         None => (false, words[2]),
                     };
                     let nocase = if f.iter().any(|x| x == "NC") { "(?i)" } else { "" };
-                    let re =
-                        Regex::new(&format!("{nocase}{pattern}")).unwrap_or_else(|_| Regex::new("$^").expect("re"));
+                    let re = Regex::new(&format!("{nocase}{pattern}")).unwrap_or_else(|_| never.clone());
                     conds.push(Cond { variable: words[1].to_string(), re, negated, or: f.iter().any(|x| x == "OR") });
                 }
                 "rewriterule" if words.len() >= 3 => {
