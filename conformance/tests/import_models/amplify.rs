@@ -284,8 +284,9 @@ fn engines(corpus: &AmplifyCorpus) -> Result<(), Failed> {
     failures_to_result(run_cases(&output, &requests)?)
 }
 
-/// `customHttp.yml` through the binary: the headers it sets reach responses on njs and the local
-/// runtime as Amplify sets them (every matching entry, in file order); a glob on the file
+/// `customHttp.yml` through the binary: the headers it sets reach responses from the origin on
+/// njs and the local runtime as Amplify sets them (every matching entry, in file order; a
+/// redirect is answered at the edge, so no header rule reaches it); a glob on the file
 /// extension is reported; a file that is not YAML is an input error with its line and column.
 fn custom_http() -> Result<(), Failed> {
     let dir = manifest().join("import/amplify/features");
@@ -308,7 +309,7 @@ fn custom_http() -> Result<(), Failed> {
     let asked = [
         ("/pricing", vec![hsts.clone(), frame.clone(), no_cache]),
         ("/app/x", vec![hsts.clone(), frame.clone()]),
-        ("/docs/guide", vec![hsts, frame, cache]),
+        ("/documents/guide", vec![hsts, frame, cache]),
     ];
     let mut requests = Vec::new();
     for (path, headers) in asked {
