@@ -188,7 +188,7 @@ fn target(to: &str, from: &Pattern) -> String {
 
 /// Whether Cloudflare's rule matches a path: as here, except that `/a/*` does not match `/a`.
 fn cloudflare_matches(route: &Route, path: &str, settings: &Settings) -> bool {
-    let Some((_, parsed)) = parse_from(&route.from) else { return false };
+    let Some((_, parsed)) = parse_from(&route.from, settings.case) else { return false };
     let Some(captures) = (PathMatch { settings }).path(&parsed, path) else { return false };
     let bare_prefix = parsed.splat
         && !parsed.segments.is_empty()
@@ -382,7 +382,7 @@ fn guard_splats(routes: Vec<Route>, settings: &Settings) -> Vec<Route> {
             out.push(route.clone());
             continue;
         };
-        let literal = parse_from(prefix).is_some_and(|(_, p)| p.is_exact());
+        let literal = parse_from(prefix, settings.case).is_some_and(|(_, p)| p.is_exact());
         let why = format!("Cloudflare's {} does not match {prefix} itself", route.from);
         if literal {
             let taken = routes[..i].iter().any(|r| r.options.is_empty() && cloudflare_matches(r, prefix, settings));
@@ -540,7 +540,7 @@ fn headers(file: usize, input: &Input, t: &mut Translation) {
                 continue;
             }
         };
-        let parsed = parse_from(&pattern);
+        let parsed = parse_from(&pattern, settings.case);
         let names: Vec<String> = parsed
             .as_ref()
             .map(|(_, p)| p.capture_names().into_iter().map(str::to_string).collect())

@@ -3,7 +3,7 @@
 //! can match the same request.
 
 use rules_dsl::ast::Word;
-use rules_dsl::ir::{PathPattern, Settings};
+use rules_dsl::ir::{Case, PathPattern, Settings};
 use rules_dsl::matching;
 use rules_dsl::pattern::{self, PathMatch, TargetKind};
 use rules_dsl::source::Span;
@@ -14,9 +14,9 @@ fn word(text: &str) -> Word {
     Word::bare(text, Span::new(0, text.len()))
 }
 
-/// A route's pattern as the rules language reads it: (host, path pattern).
-pub fn parse_from(from: &str) -> Option<(Option<String>, PathPattern)> {
-    pattern::parse_pattern(&word(from)).ok()
+/// A route's pattern as the rules language reads it under a case setting: (host, path pattern).
+pub fn parse_from(from: &str, case: Case) -> Option<(Option<String>, PathPattern)> {
+    pattern::parse_pattern(&word(from), case).ok()
 }
 
 /// Writes a target built from literal text so that the rules language reads it back as itself
@@ -27,13 +27,13 @@ pub fn escape_colons(target: &str) -> String {
 
 /// Whether a literal path can be written as an exact pattern that matches just that path.
 pub fn exact_pattern(path: &str) -> bool {
-    parse_from(path).is_some_and(|(_, p)| p.is_exact()) && !path.contains(['?', '#'])
+    parse_from(path, Case::Sensitive).is_some_and(|(_, p)| p.is_exact()) && !path.contains(['?', '#'])
 }
 
 /// `route` made specific to one literal path (which its pattern matches): the pattern becomes
 /// the path (keeping the host and options) and captures are filled into the target.
 pub fn instance(route: &Route, path: &str, settings: &Settings) -> Option<Route> {
-    let (host, parsed) = parse_from(&route.from)?;
+    let (host, parsed) = parse_from(&route.from, settings.case)?;
     let captures = PathMatch { settings }.path(&parsed, path)?;
     let names = parsed.capture_names();
     let fill = |to: &str, kind| -> Option<String> {
@@ -55,7 +55,7 @@ pub fn instance(route: &Route, path: &str, settings: &Settings) -> Option<Route>
 /// Whether some request matches both patterns (written in the language's syntax), looking at
 /// hosts and paths; `true` when either cannot be parsed.
 pub fn overlap(a: &str, b: &str, settings: &Settings) -> bool {
-    match (parse_from(a), parse_from(b)) {
+    match (parse_from(a, settings.case), parse_from(b, settings.case)) {
         (Some((ha, pa)), Some((hb, pb))) => {
             matching::hosts_meet(ha.as_deref(), hb.as_deref()) && matching::paths_overlap(&pa, &pb, settings)
         }

@@ -100,7 +100,7 @@ impl Index {
             if !keep(route) {
                 continue;
             }
-            let Some((_, parsed)) = parse_from(&route.from) else { continue };
+            let Some((_, parsed)) = parse_from(&route.from, settings.case) else { continue };
             match parsed.literal_path() {
                 Some(literal) => exact.entry(pattern::lookup_key(&literal, settings)).or_default().push(i),
                 None => patterns.push((i, parsed)),

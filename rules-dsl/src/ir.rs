@@ -172,19 +172,22 @@ pub struct PathRegex {
     pub source: String,
     /// One entry per capturing group, in order: its name, or `""` for a numbered group.
     pub groups: Vec<String>,
-    /// The expression compiled for the reference matcher: `^(?:SOURCE)$`.
-    pub compiled: regex::Regex,
-    /// The same, ignoring ASCII case (for `set case insensitive`).
-    pub compiled_nocase: regex::Regex,
+    /// The case setting `compiled` was built for (the site's).
+    pub case: Case,
+    /// The expression compiled for the reference matcher, `^(?:SOURCE)$`, over the bytes of a
+    /// canonical (ASCII) path, ignoring ASCII case when `case` says so.
+    pub compiled: regex_automata::meta::Regex,
 }
 
 impl PathRegex {
-    /// The compiled expression for these settings.
-    pub fn for_case(&self, case: Case) -> &regex::Regex {
-        match case {
-            Case::Sensitive => &self.compiled,
-            Case::Insensitive => &self.compiled_nocase,
+    /// The compiled expression for a case setting: `compiled`, or, asked for the other setting
+    /// (only the importers' helpers do, before the site's setting is known), one built now;
+    /// `None` if that one is over the size limit.
+    pub fn for_case(&self, case: Case) -> Option<std::borrow::Cow<'_, regex_automata::meta::Regex>> {
+        if case == self.case {
+            return Some(std::borrow::Cow::Borrowed(&self.compiled));
         }
+        crate::regex_pattern::compile(&self.source, case).ok().map(std::borrow::Cow::Owned)
     }
 }
 

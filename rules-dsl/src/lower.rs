@@ -146,7 +146,7 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
     match &statement.kind {
         StatementKind::Set { .. } => {}
         StatementKind::Redirect { from, to, status, options } => {
-            let Some(matcher) = matcher(from, options, diagnostics) else { return };
+            let Some(matcher) = matcher(from, options, rules.settings.case, diagnostics) else { return };
             let captures = matcher.path.capture_names();
             let target = match target(to, &matcher, &captures, TargetKind::Redirect) {
                 Ok(target) => target,
@@ -165,7 +165,7 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
             rules.routes.push(Route { origin: origin(statement, from), matcher, action });
         }
         StatementKind::Rewrite { from, to, options } => {
-            let Some(matcher) = matcher(from, options, diagnostics) else { return };
+            let Some(matcher) = matcher(from, options, rules.settings.case, diagnostics) else { return };
             let captures = matcher.path.capture_names();
             match target(to, &matcher, &captures, TargetKind::Rewrite) {
                 Ok(target) => rules.routes.push(Route {
@@ -177,7 +177,7 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
             }
         }
         StatementKind::Respond { from, status, body, options } => {
-            let Some(matcher) = matcher(from, options, diagnostics) else { return };
+            let Some(matcher) = matcher(from, options, rules.settings.case, diagnostics) else { return };
             if let Some(body) = body
                 && let Some(c) = body.text.chars().find(|&c| is_control(c) && c != '\t' && c != '\n')
             {
@@ -202,7 +202,7 @@ fn lower_statement(statement: &ast::Statement, rules: &mut Rules, diagnostics: &
             rules.prefix_strips.push(PrefixStrip { origin: origin(statement, prefix), prefix: prefix_text, origin_id });
         }
         StatementKind::Header { side, pattern, lines } => {
-            let Some(matcher) = matcher(pattern, &[], diagnostics) else { return };
+            let Some(matcher) = matcher(pattern, &[], rules.settings.case, diagnostics) else { return };
             let mut ops = Vec::new();
             for line in lines {
                 if let Some(op) = header_op(line, *side, diagnostics) {
@@ -241,8 +241,13 @@ fn control_char(c: char, word: &Word) -> Diagnostic {
         .with_help("control characters can appear only in a respond body (tab and line feed); elsewhere they would allow header injection")
 }
 
-fn matcher(from: &Word, options: &[ast::MatchOption], diagnostics: &mut Vec<Diagnostic>) -> Option<Matcher> {
-    let (host, path) = match pattern::parse_pattern(from) {
+fn matcher(
+    from: &Word,
+    options: &[ast::MatchOption],
+    case: Case,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Matcher> {
+    let (host, path) = match pattern::parse_pattern(from, case) {
         Ok(parsed) => parsed,
         Err(diagnostic) => {
             diagnostics.push(diagnostic);
@@ -269,7 +274,7 @@ fn matcher(from: &Word, options: &[ast::MatchOption], diagnostics: &mut Vec<Diag
 }
 
 fn prefix_strip(prefix: &Word, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
-    let parsed = pattern::parse_pattern(prefix);
+    let parsed = pattern::parse_pattern(prefix, Case::Sensitive);
     let path = match parsed {
         Ok((None, path)) if path.is_exact() && !path.segments.is_empty() => path,
         Ok(_) => {

@@ -290,7 +290,7 @@ fn regex_covers(a: &PathPattern, b: &PathPattern, settings: &Settings) -> bool {
         return a.segments.is_empty() && matches!(tail(a), Tail::Splat);
     }
     let matcher = PathMatch { settings };
-    b.literal_path().is_some_and(|path| literal_variants(&path, settings).all(|p| matcher.path(a, &p).is_some()))
+    b.literal_path().is_some_and(|path| literal_variants(&path, settings).all(|p| matcher.matches(a, &p)))
 }
 
 /// Whether every request that `b` matches is matched by `a` (hosts, conditions and paths).
@@ -313,7 +313,7 @@ mod tests {
     use crate::source::Span;
 
     fn pattern(text: &str) -> PathPattern {
-        crate::pattern::parse_pattern(&Word::bare(text, Span::new(0, text.len()))).unwrap().1
+        crate::pattern::parse_pattern(&Word::bare(text, Span::new(0, text.len())), crate::ir::Case::Sensitive).unwrap().1
     }
 
     #[test]

@@ -82,6 +82,14 @@ pub struct PathMatch<'a> {
 }
 
 impl PathMatch<'_> {
+    /// Whether a path pattern matches a canonical request path (no captures are made).
+    pub fn matches(&self, pattern: &PathPattern, canonical: &str) -> bool {
+        match &pattern.regex {
+            Some(regex) => regex.for_case(self.settings.case).is_some_and(|r| r.is_match(canonical.as_bytes())),
+            None => self.path(pattern, canonical).is_some(),
+        }
+    }
+
     /// Matches a path pattern against a canonical request path; the captures come in
     /// [`PathPattern::capture_names`] order.
     pub fn path(&self, pattern: &PathPattern, canonical: &str) -> Option<Vec<String>> {
@@ -90,10 +98,15 @@ impl PathMatch<'_> {
             return (lookup_key(canonical, settings) == lookup_key(&literal, settings)).then(Vec::new);
         }
         if let Some(regex) = &pattern.regex {
-            let found = regex.for_case(self.settings.case).captures(canonical)?;
+            let compiled = regex.for_case(self.settings.case)?;
+            let mut found = compiled.create_captures();
+            compiled.captures(canonical.as_bytes(), &mut found);
+            if !found.is_match() {
+                return None;
+            }
             return Some(
                 (1..=regex.groups.len())
-                    .map(|i| found.get(i).map_or(String::new(), |m| m.as_str().to_string()))
+                    .map(|i| found.get_group(i).map_or(String::new(), |span| String::from_utf8_lossy(&canonical.as_bytes()[span.range()]).into_owned()))
                     .collect(),
             );
         }
@@ -218,9 +231,9 @@ fn is_name(name: &str) -> bool {
 }
 
 /// Parses a pattern: a path, or an absolute URL whose host must match.
-pub fn parse_pattern(word: &Word) -> Result<(Option<String>, PathPattern), Diagnostic> {
+pub fn parse_pattern(word: &Word, case: Case) -> Result<(Option<String>, PathPattern), Diagnostic> {
     if word.text.starts_with('~') && !word.quoted {
-        let regex = crate::regex_pattern::parse(word)?;
+        let regex = crate::regex_pattern::parse(word, case)?;
         let pattern = PathPattern {
             segments: Vec::new(),
             splat: false,
@@ -521,6 +534,10 @@ mod tests {
         Word::bare(text, Span::new(0, text.len()))
     }
 
+    fn parse_pattern_sensitive(word: &Word) -> Result<(Option<String>, PathPattern), Diagnostic> {
+        parse_pattern(word, Case::Sensitive)
+    }
+
     #[test]
     fn canonical_encoding() {
         assert_eq!(canonical_path("/café"), "/caf%C3%A9");
@@ -536,23 +553,23 @@ mod tests {
     fn patterns_and_matching() {
         let settings = Settings::default();
         let m = PathMatch { settings: &settings };
-        let (_, blog) = parse_pattern(&word("/blog/*")).unwrap();
+        let (_, blog) = parse_pattern_sensitive(&word("/blog/*")).unwrap();
         assert_eq!(m.path(&blog, "/blog"), Some(vec!["".into()]));
         assert_eq!(m.path(&blog, "/blog/"), Some(vec!["".into()]));
         assert_eq!(m.path(&blog, "/blog/a/b"), Some(vec!["a/b".into()]));
         assert_eq!(m.path(&blog, "/blogs"), None);
-        let (_, docs) = parse_pattern(&word("/docs/:v/intro")).unwrap();
+        let (_, docs) = parse_pattern_sensitive(&word("/docs/:v/intro")).unwrap();
         assert_eq!(m.path(&docs, "/docs/1.2/intro/"), Some(vec!["1.2".into()]));
         assert_eq!(m.path(&docs, "/docs//intro"), None);
-        let (host, root) = parse_pattern(&word("https://WWW.example.com")).unwrap();
+        let (host, root) = parse_pattern_sensitive(&word("https://WWW.example.com")).unwrap();
         assert_eq!(host.as_deref(), Some("www.example.com"));
         assert_eq!(m.path(&root, "/"), Some(vec![]));
-        assert!(parse_pattern(&word("/*/x")).is_err());
-        assert!(parse_pattern(&word("/a*b")).is_err());
-        assert!(parse_pattern(&word("/a*/")).is_err());
-        assert!(parse_pattern(&word("/:a/:a")).is_err());
-        assert!(parse_pattern(&word("a")).is_err());
-        assert!(parse_pattern(&word("/a?b")).is_err());
+        assert!(parse_pattern_sensitive(&word("/*/x")).is_err());
+        assert!(parse_pattern_sensitive(&word("/a*b")).is_err());
+        assert!(parse_pattern_sensitive(&word("/a*/")).is_err());
+        assert!(parse_pattern_sensitive(&word("/:a/:a")).is_err());
+        assert!(parse_pattern_sensitive(&word("a")).is_err());
+        assert!(parse_pattern_sensitive(&word("/a?b")).is_err());
     }
 
     #[test]
@@ -568,13 +585,13 @@ mod tests {
             ("/back\\\\slash", "/back%5Cslash"),
             ("/odd\\q", "/odd%5Cq"),
         ] {
-            let (_, pattern) = parse_pattern(&word(written)).unwrap();
+            let (_, pattern) = parse_pattern_sensitive(&word(written)).unwrap();
             assert_eq!(pattern.literal_path().as_deref(), Some(canonical_path(&path.replace("%5C", "\\")).as_str()));
             assert!(m.path(&pattern, &canonical_path(&path.replace("%5C", "\\"))).is_some(), "{written}");
         }
         let quoted = Word { text: ":is*".into(), span: Span::new(0, 8), quoted: true, escaped: vec![0, 3] };
         let pattern =
-            parse_pattern(&Word { text: format!("/{}", quoted.text), escaped: vec![1, 4], ..quoted }).unwrap().1;
+            parse_pattern(&Word { text: format!("/{}", quoted.text), escaped: vec![1, 4], ..quoted }, Case::Sensitive).unwrap().1;
         assert_eq!(pattern.literal_path().as_deref(), Some("/:is*"));
         let target = parse_target(&word("/Web/CSS/\\:is?q=:v&x=a:-b"), &["v"], TargetKind::Redirect).unwrap();
         assert_eq!(target.instantiate(&["1".into()]), "/Web/CSS/:is?q=1&x=a:-b");
@@ -591,13 +608,13 @@ mod tests {
     fn splats_inside_a_segment() {
         let settings = Settings::default();
         let m = PathMatch { settings: &settings };
-        let (_, release) = parse_pattern(&word("/en/release-*")).unwrap();
+        let (_, release) = parse_pattern_sensitive(&word("/en/release-*")).unwrap();
         assert_eq!(m.path(&release, "/en/release-0.1"), Some(vec!["0.1".into()]));
         assert_eq!(m.path(&release, "/en/release-"), Some(vec!["".into()]));
         assert_eq!(m.path(&release, "/en/release-0.1/a/b"), Some(vec!["0.1/a/b".into()]));
         assert_eq!(m.path(&release, "/en/release"), None);
         assert_eq!(m.path(&release, "/en/latest"), None);
-        let (_, news) = parse_pattern(&word("/news*")).unwrap();
+        let (_, news) = parse_pattern_sensitive(&word("/news*")).unwrap();
         assert_eq!(m.path(&news, "/news"), Some(vec!["".into()]));
         assert_eq!(m.path(&news, "/newsletter"), Some(vec!["letter".into()]));
         assert_eq!(m.path(&news, "/news/2024"), Some(vec!["/2024".into()]));

@@ -21,7 +21,9 @@ use regex_syntax::ast::{
 
 use crate::ast::Word;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::PathRegex;
+use regex_automata::{meta, util::syntax};
+
+use crate::ir::{Case, PathRegex};
 use crate::source::Span;
 
 /// The path length the cost model assumes for an unbounded repetition (4 KB).
@@ -79,8 +81,9 @@ impl Source {
     }
 }
 
-/// Parses and checks a `~REGEX` word (its text starts with `~`).
-pub fn parse(word: &Word) -> Result<PathRegex, Diagnostic> {
+/// Parses and checks a `~REGEX` word (its text starts with `~`), and compiles it for the site's
+/// case setting.
+pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
     let source = source(word);
     let error = |code: Code, span: &ast::Span, message: String, help: &str| {
         Diagnostic::new(code, source.span(word, span), message).with_label("here").with_help(help.to_string())
@@ -122,18 +125,24 @@ pub fn parse(word: &Word) -> Result<PathRegex, Diagnostic> {
             "the repetitions that backtrack multiply: an expression may try at most {MAX_TRIES} combinations, counting `*`, `+` and `{{m,}}` as {PATH_LENGTH} and `{{m,n}}` as n (a repetition of a class that a literal outside it ends, as in [^/]+/, counts as 1); write [^/]+/ or split the rule"
         )));
     }
-    let compile = |insensitive: bool| {
-        regex::RegexBuilder::new(&format!("^(?:{})$", source.text)).case_insensitive(insensitive).build()
-    };
-    let (compiled, compiled_nocase) = match (compile(false), compile(true)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
-            return Err(Diagnostic::new(Code::RegexTooComplex, word.span, "regular expression too large")
-                .with_label("here")
-                .with_help(format!("{e}")));
-        }
-    };
-    Ok(PathRegex { source: source.text.clone(), groups: check.groups, compiled, compiled_nocase })
+    let compiled = compile(&source.text, case).map_err(|e| {
+        Diagnostic::new(Code::RegexTooComplex, word.span, "regular expression too large")
+            .with_label("here")
+            .with_help(format!("{e}"))
+    })?;
+    Ok(PathRegex { source: source.text.clone(), groups: check.groups, case, compiled })
+}
+
+/// Compiles a checked expression for the reference matcher: `^(?:SOURCE)$` over bytes, without
+/// Unicode. The path is matched in canonical ASCII form, so `[^/]` is one byte range rather than an
+/// automaton over every UTF-8 sequence, and `\d`, `\w` and case folding are ASCII, as in
+/// JavaScript without the `u` flag. Only the forward NFA is built (no DFA, no one-pass engine):
+/// an analysis compiles every pattern of the site, and most are matched a few times, if at all.
+pub fn compile(source: &str, case: Case) -> Result<meta::Regex, meta::BuildError> {
+    meta::Regex::builder()
+        .configure(meta::Config::new().hybrid(false).dfa(false).onepass(false).utf8_empty(false))
+        .syntax(syntax::Config::new().unicode(false).utf8(false).case_insensitive(case == Case::Insensitive))
+        .build(&format!("^(?:{source})$"))
 }
 
 struct Check<'a> {
@@ -371,11 +380,10 @@ impl Check<'_> {
         let stop = first_literal(next)?;
         let span = atom.span();
         let text = &self.source.text[span.start.offset..span.end.offset];
-        let class = regex::Regex::new(&format!("^(?:{text})$")).ok()?;
-        let mut buf = [0u8; 4];
-        let stops = !class.is_match(stop.encode_utf8(&mut buf))
-            && !class.is_match(stop.to_ascii_lowercase().encode_utf8(&mut buf))
-            && !class.is_match(stop.to_ascii_uppercase().encode_utf8(&mut buf));
+        let atom = regex_syntax::Parser::new().parse(text).ok()?;
+        let stops = [stop, stop.to_ascii_lowercase(), stop.to_ascii_uppercase()]
+            .iter()
+            .all(|&c| matches_char(&atom, c) == Some(false));
         stops.then_some(repetition.op.span)
     }
 
@@ -472,13 +480,28 @@ impl ast::Visitor for NamedGroups<'_> {
     }
 }
 
+/// Whether a one-character expression (a literal or a class) matches `c`; `None` for any other
+/// expression.
+fn matches_char(hir: &regex_syntax::hir::Hir, c: char) -> Option<bool> {
+    use regex_syntax::hir::{Class, HirKind};
+    let mut buf = [0u8; 4];
+    match hir.kind() {
+        HirKind::Literal(literal) => Some(*literal.0 == *c.encode_utf8(&mut buf).as_bytes()),
+        HirKind::Class(Class::Unicode(class)) => Some(class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&c))),
+        HirKind::Class(Class::Bytes(class)) => {
+            Some(c.is_ascii() && class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&(c as u8))))
+        }
+        _ => None,
+    }
+}
+
 /// A path the expression matches, shortest choices first (for probes); `None` when the
 /// construction does not produce one.
 pub fn sample(regex: &PathRegex) -> Option<String> {
     let hir = regex_syntax::Parser::new().parse(&regex.source).ok()?;
     let mut out = String::new();
     build_sample(&hir, &mut out);
-    regex.compiled.is_match(&out).then_some(out)
+    regex.compiled.is_match(out.as_bytes()).then_some(out)
 }
 
 fn build_sample(hir: &regex_syntax::hir::Hir, out: &mut String) {
@@ -520,8 +543,12 @@ mod tests {
         Word::bare(text, Span::new(0, text.len()))
     }
 
+    fn parse_sensitive(word: &Word) -> Result<PathRegex, Diagnostic> {
+        parse(word, Case::Sensitive)
+    }
+
     fn code(text: &str) -> Option<Code> {
-        parse(&word(text)).err().map(|d| d.code)
+        parse_sensitive(&word(text)).err().map(|d| d.code)
     }
 
     #[test]
@@ -539,7 +566,7 @@ mod tests {
         ] {
             assert_eq!(code(text), None, "{text}");
         }
-        let regex = parse(&word("~/(?<lang>[a-z]{2})/(.*)")).unwrap();
+        let regex = parse_sensitive(&word("~/(?<lang>[a-z]{2})/(.*)")).unwrap();
         assert_eq!(regex.groups, ["lang", ""]);
         assert_eq!(javascript_source(&regex), "\\/([a-z]{2})\\/(.*)");
         assert_eq!(sample(&regex).as_deref(), Some("/aa/0"));
@@ -574,9 +601,9 @@ mod tests {
 
     #[test]
     fn spans_point_into_the_word() {
-        let diagnostic = parse(&word("~/ok/(a+)+")).unwrap_err();
+        let diagnostic = parse_sensitive(&word("~/ok/(a+)+")).unwrap_err();
         assert_eq!((diagnostic.span.start, diagnostic.span.end), (5, 10));
-        let quoted = parse(&word("~\"/a \\\"b\\\" (?=x)\"")).unwrap_err();
+        let quoted = parse_sensitive(&word("~\"/a \\\"b\\\" (?=x)\"")).unwrap_err();
         assert_eq!(quoted.code, Code::RegexLookaround);
     }
 }
