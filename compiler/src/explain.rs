@@ -208,10 +208,13 @@ pub fn explain(rules: &Rules, output: &CompileReturn, request: &Request) -> Expl
 mod tests {
     use super::*;
 
+    /// Explains a request, with the site's exact rules in the KVS (a site this small would
+    /// otherwise keep them in code).
     fn explain_one(rules: &str, request: Request) -> Explanation {
         let analysis = rules_dsl::analyze(&rules_dsl::SourceFile::new("site.hedge", rules));
         assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-        let output = crate::compile(&analysis.rules, &crate::CompileOptions::default()).unwrap();
+        let options = crate::CompileOptions { exact_in_kvs: true, ..crate::CompileOptions::default() };
+        let output = crate::compile(&analysis.rules, &options).unwrap();
         explain(&analysis.rules, &output, &request)
     }
 

@@ -44,11 +44,15 @@ pub struct CompileOptions {
     pub pretty: bool,
     /// The size over which a function is an error.
     pub max_function_bytes: usize,
+    /// Keep exact routes in the KVS even when a site has so few that its request function would
+    /// be smaller with them in code (see `placement`). The conformance suites compile every rules
+    /// file both ways, so that both placements are tested on small sites.
+    pub exact_in_kvs: bool,
 }
 
 impl Default for CompileOptions {
     fn default() -> CompileOptions {
-        CompileOptions { pretty: false, max_function_bytes: MAX_FUNCTION_BYTES }
+        CompileOptions { pretty: false, max_function_bytes: MAX_FUNCTION_BYTES, exact_in_kvs: false }
     }
 }
 

@@ -8,6 +8,11 @@
 //! spill. A function still over its limit then is the function-size error of
 //! [`crate::limits`].
 //!
+//! A site with a few exact routes in the KVS keeps them in code instead when its request function
+//! is then no larger (the KVS reader costs about 450 bytes minified; an exact rule in code, about
+//! 50), and that function is measured minified too; `set exact-rules kvs` (or
+//! `CompileOptions::exact_in_kvs`) keeps them in the KVS.
+//!
 //! Exact-path `header` rules then go to the KVS, unless the response function is no larger with
 //! every header rule in code (both are written and measured minified).
 //!
@@ -63,6 +68,9 @@ pub fn place<'r>(rules: &'r Rules, options: &CompileOptions) -> Result<Placement
             plan = plan::plan(rules, &spill);
             plan.tables = tables;
         }
+    }
+    if let Some(in_code) = in_code_if_smaller(rules, options, &plan)? {
+        plan = in_code;
     }
     place_headers(&mut plan, rules, options)?;
     Ok(Placement { plan })
@@ -282,6 +290,28 @@ impl SizeModel<'_> {
         spill
     }
 }
+
+/// The plan with every route in code, when `plan` has a few exact routes in the KVS, spills
+/// nothing, and the request function, minified, is no larger without the KVS reader.
+fn in_code_if_smaller<'r>(
+    rules: &'r Rules,
+    options: &CompileOptions,
+    plan: &Plan<'r>,
+) -> Result<Option<Plan<'r>>, InternalError> {
+    let few = !plan.kvs_routes.is_empty() && plan.kvs_routes.len() <= MAX_EXACT_IN_CODE;
+    if options.exact_in_kvs || rules.settings.exact_in_kvs || !few || !plan.spilled.is_empty() {
+        return Ok(None);
+    }
+    let minified = CompileOptions { pretty: false, ..options.clone() };
+    let model = SizeModel { rules, options: &minified };
+    let mut in_code = plan::all_in_code(rules);
+    in_code.tables = model.tables_are_smaller(&in_code)?;
+    Ok((model.request_bytes(&in_code)? <= model.request_bytes(plan)?).then_some(in_code))
+}
+
+/// Above this many exact routes in the KVS, keeping them all in code is not measured: at about 50
+/// bytes each minified, they would cost more than the KVS reader's 450.
+const MAX_EXACT_IN_CODE: usize = 8;
 
 /// Below this many table routes the table matcher (about 250 bytes minified) cannot pay for
 /// itself (a row saves about 50 bytes over a branch), so it is not measured.

@@ -108,6 +108,17 @@ pub fn plan<'r>(rules: &'r Rules, spill: &BTreeSet<String>) -> Plan<'r> {
     plan
 }
 
+/// Every route in code, in file order, and no KVS lookup on the request side: what placement
+/// chooses when a site's few exact rules cost less code than the KVS reader. `exact_blocked`
+/// counts every exact route without conditions, since all of them stay in code.
+pub fn all_in_code<'r>(rules: &'r Rules) -> Plan<'r> {
+    let mut plan = Plan { code_routes: rules.routes.iter().collect(), ..Plan::default() };
+    plan.exact_blocked =
+        rules.routes.iter().filter(|r| r.matcher.conditions.is_empty() && r.matcher.path.is_exact()).count();
+    place_headers(&mut plan, rules, true);
+    plan
+}
+
 /// Places the response-header rules: with `kvs`, exact-path rules without a host go to the KVS
 /// and the rest to code; without it, every rule is code, in file order. The compiler tries both
 /// and keeps the smaller function: a few exact rules cost less code than the KVS reader.

@@ -73,8 +73,9 @@ pub struct RulesReport {
     pub routes_in_kvs: usize,
     /// Of those, how many pattern routes were spilled to the KVS to keep the code under budget.
     pub routes_spilled: usize,
-    /// Exact routes without conditions kept in code, in file order, because an earlier pattern or
-    /// regular-expression rule may match their requests (so a KVS lookup first would be wrong).
+    /// Exact routes without conditions kept in code, in file order: because an earlier pattern or
+    /// regular-expression rule may match their requests (so a KVS lookup first would be wrong),
+    /// or because a site with a few of them has a smaller request function so.
     pub exact_routes_in_code: usize,
     /// `header` rules compiled.
     pub header_rules: usize,

@@ -38,12 +38,45 @@ pub fn read_case_file(path: &Path) -> Result<cases::casefile::CaseFile, String> 
     })
 }
 
-/// Compiles the rules of a case file and runs its cases on `engine`. Returns one line per
-/// failure (empty when everything passed).
+/// Compiles the rules of a case file and runs its cases on `engine`, for each placement of its
+/// exact rules ([`placements`]). Returns one line per failure (empty when everything passed).
 pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String>, String> {
     let file = read_case_file(path)?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
-    let (analysed, compiled) = compile_with_rules(rules, &path.display().to_string())?;
+    let mut failures = Vec::new();
+    for (placement, analysed, compiled) in placements(rules, &path.display().to_string())? {
+        let found = run_compiled(path, &file, &analysed, &compiled, engine)?;
+        failures.extend(found.into_iter().map(|failure| format!("{failure} ({placement})")));
+    }
+    Ok(failures)
+}
+
+/// The ways the conformance suites compile a rules file: as `hedgec compile` does, and, when
+/// that keeps a small site's exact rules in code, with them in the KVS as well, so that both
+/// placements are tested on every file. Each comes with its label.
+pub fn placements(
+    rules: &str,
+    name: &str,
+) -> Result<Vec<(&'static str, rules_dsl::ir::Rules, compiler::CompileReturn)>, String> {
+    let (analysed, compiled) = compile_with_rules(rules, name)?;
+    let mut all = Vec::new();
+    let in_kvs = compiler::CompileOptions { exact_in_kvs: true, ..compiler::CompileOptions::default() };
+    let (analysed_kvs, compiled_kvs) = compile_with_options(rules, name, &in_kvs)?;
+    let differs = compiled_kvs.request != compiled.request;
+    all.push(("as compiled", analysed, compiled));
+    if differs {
+        all.push(("exact rules in the KVS", analysed_kvs, compiled_kvs));
+    }
+    Ok(all)
+}
+
+fn run_compiled(
+    path: &Path,
+    file: &cases::casefile::CaseFile,
+    analysed: &rules_dsl::ir::Rules,
+    compiled: &compiler::CompileReturn,
+    engine: &mut dyn Engine,
+) -> Result<Vec<String>, String> {
     let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
     let site = Site { request: &compiled.request, response: compiled.response.as_deref(), kvs: &kvs };
     let requests: Vec<_> = file.cases.iter().map(|c| (c.invocation.clone(), c.origin.clone())).collect();
@@ -61,7 +94,7 @@ pub fn run_rules_file(path: &Path, engine: &mut dyn Engine) -> Result<Vec<String
         if a.error.is_none() {
             let mut request = explain_request(&case.invocation);
             request.origin_status = Some(case.origin.status);
-            let explanation = compiler::explain::explain(&analysed, &compiled, &request);
+            let explanation = compiler::explain::explain(analysed, compiled, &request);
             let answered = explanation
                 .matched
                 .and_then(|o| analysed.routes.iter().find(|r| r.origin == o))
@@ -134,8 +167,16 @@ pub fn explain_request(invocation: &cases::Invocation) -> compiler::explain::Req
 /// Compiles rules text through [`compiler::build`], as `hedgec compile` does, failing on any
 /// error; returns the rules with the output.
 pub fn compile_with_rules(rules: &str, name: &str) -> Result<(rules_dsl::ir::Rules, compiler::CompileReturn), String> {
-    let build =
-        compiler::build(name, rules.as_bytes(), &compiler::CompileOptions::default()).map_err(|e| e.to_string())?;
+    compile_with_options(rules, name, &compiler::CompileOptions::default())
+}
+
+/// [`compile_with_rules`] with options.
+pub fn compile_with_options(
+    rules: &str,
+    name: &str,
+    options: &compiler::CompileOptions,
+) -> Result<(rules_dsl::ir::Rules, compiler::CompileReturn), String> {
+    let build = compiler::build(name, rules.as_bytes(), options).map_err(|e| e.to_string())?;
     build.into_result().map(|compiled| (compiled.rules, compiled.output))
 }
 
@@ -241,19 +282,25 @@ fn call_disagreements(which: &str, njs: Option<&cases::Outcome>, boa: Option<&ca
 pub fn compare_engines_on_rules_file(path: &Path) -> Result<(usize, Vec<String>), String> {
     let file = read_case_file(path)?;
     let rules = file.rules.as_deref().ok_or_else(|| format!("{}: no `rules`", path.display()))?;
-    let compiled = compile(rules, &path.display().to_string())?;
-    let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
-    let site = Site { request: &compiled.request, response: compiled.response.as_deref(), kvs: &kvs };
     let requests: Vec<_> = file.cases.iter().map(|c| (c.invocation.clone(), c.origin.clone())).collect();
     let mut failures = Vec::new();
-    for shows in [ResponseEventRequest::AsForwarded, ResponseEventRequest::AsReceived] {
-        let njs = cases::simulate::simulate(&mut cases::njs::Njs::default(), site, &requests, shows)
-            .map_err(|e| e.to_string())?;
-        let boa = cases::simulate::simulate(&mut cases::boa::Boa::default(), site, &requests, shows)
-            .map_err(|e| e.to_string())?;
-        for ((case, njs), boa) in file.cases.iter().zip(&njs).zip(&boa) {
-            for problem in trace_disagreements(njs, boa) {
-                failures.push(format!("{}:{}: {} ({shows:?}): {problem}", path.display(), case.line, case.name));
+    for (placement, _, compiled) in placements(rules, &path.display().to_string())? {
+        let kvs: Kvs = compiled.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+        let site = Site { request: &compiled.request, response: compiled.response.as_deref(), kvs: &kvs };
+        for shows in [ResponseEventRequest::AsForwarded, ResponseEventRequest::AsReceived] {
+            let njs = cases::simulate::simulate(&mut cases::njs::Njs::default(), site, &requests, shows)
+                .map_err(|e| e.to_string())?;
+            let boa = cases::simulate::simulate(&mut cases::boa::Boa::default(), site, &requests, shows)
+                .map_err(|e| e.to_string())?;
+            for ((case, njs), boa) in file.cases.iter().zip(&njs).zip(&boa) {
+                for problem in trace_disagreements(njs, boa) {
+                    failures.push(format!(
+                        "{}:{}: {} ({shows:?}, {placement}): {problem}",
+                        path.display(),
+                        case.line,
+                        case.name
+                    ));
+                }
             }
         }
     }

@@ -77,7 +77,8 @@ fn serves_logs_and_exits_zero_on_ctrl_c() {
     assert_eq!(first["status"], 301);
     assert_eq!(first["path"], "/old-page?utm=1");
     assert_eq!(first["answered_by"].as_str().unwrap(), format!("{}:6", examples().join("site.hedge").display()));
-    assert_eq!(first["kvs_reads"], 1);
+    // The example's three exact rules are in code (smaller than the KVS reader).
+    assert_eq!(first["kvs_reads"], 0);
     assert_eq!(first["method"], "GET");
     assert!(first["compute_utilization"].as_u64().is_some_and(|c| c <= 100), "{first}");
     assert!(first["ms"].is_u64(), "{first}");

@@ -56,7 +56,8 @@ fn run(command: &mut Command) -> Output {
 }
 
 /// Every character that could break a generated file, in code and in the KVS.
-const HOSTILE: &str = r#"# Every character that could break a generated file.
+const HOSTILE: &str = r#"# Every character that could break a generated file, in code and in the KVS.
+set exact-rules kvs
 respond /hostile 200 "q\"uote 'single' \\ back ${a} $${b} %{c} %%{d} </script> <!-- \u{2028} \u{2029} 😀 é 日本\u{a}line\ttab"
 respond /pat/* 200 "code: q\"uote 'single' \\ back ${a} %{c} </script> \u{2028} 😀 é"
 redirect /from-${x}/%{y}/é https://example.com/${z}%{w}?q='a'
@@ -113,7 +114,10 @@ fn sites() -> &'static BTreeMap<&'static str, Site> {
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("export-sites");
         let _ = std::fs::remove_dir_all(&root);
         let mut sites = BTreeMap::new();
-        let example = std::fs::read_to_string(repo().join("examples/site.hedge")).unwrap();
+        // The example with its three exact rules in the KVS (on its own it keeps them in code,
+        // where they are smaller), so that every export carries a store.
+        let example =
+            format!("set exact-rules kvs\n{}", std::fs::read_to_string(repo().join("examples/site.hedge")).unwrap());
         for (name, rules) in [("example", example), ("hostile", HOSTILE.to_string()), ("netlify", netlify_45000())] {
             let dir = root.join(name);
             std::fs::create_dir_all(&dir).unwrap();
@@ -306,9 +310,9 @@ fn new_data_is_a_new_store_and_a_change_of_code_alone_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
     // The KVS keys carry a namespace derived from the code that reads them, so a change of the
     // request function's code usually changes the data too; a header pattern changes code alone.
-    let base = "redirect /a /b\nheader /x/* x-a 1\n";
-    let data_change = "redirect /a /c\nheader /x/* x-a 1\n";
-    let code_change = "redirect /a /b\nheader /x/* x-a 2\n";
+    let base = "set exact-rules kvs\nredirect /a /b\nheader /x/* x-a 1\n";
+    let data_change = "set exact-rules kvs\nredirect /a /c\nheader /x/* x-a 1\n";
+    let code_change = "set exact-rules kvs\nredirect /a /b\nheader /x/* x-a 2\n";
     let ids: Vec<String> = [base, data_change, code_change]
         .iter()
         .enumerate()

@@ -216,6 +216,16 @@ fn explain_in_both_formats() {
     let kvs = hedgec(&["explain", "examples/site.hedge", "https://example.com/old-page?utm=1"]);
     let out = stdout(&kvs);
     assert!(out.contains("examples/site.hedge:6  redirect /old-page /new-page"), "{out}");
+    assert!(out.contains("matches") && !out.contains("found in the KVS"), "the example keeps it in code: {out}");
+    assert!(out.contains("location: /new-page?utm=1") && out.contains("0 KVS reads"), "{out}");
+    // With its exact rules in the KVS, explain says the rule was found there, and the read.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let in_kvs = dir.path().join("site.hedge");
+    let example = std::fs::read_to_string(repo().join("examples/site.hedge")).expect("the example");
+    std::fs::write(&in_kvs, format!("set exact-rules kvs\n{example}")).expect("write");
+    let kvs = hedgec(&["explain", in_kvs.to_str().expect("UTF-8 path"), "https://example.com/old-page?utm=1"]);
+    let out = stdout(&kvs);
+    assert!(out.contains("site.hedge:7  redirect /old-page /new-page"), "{out}");
     assert!(out.contains("matches (found in the KVS)"), "{out}");
     assert!(out.contains("location: /new-page?utm=1") && out.contains("1 KVS read"), "{out}");
 

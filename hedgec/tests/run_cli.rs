@@ -90,7 +90,7 @@ fn text_output_goes_to_stderr() {
 #[test]
 fn a_compiled_function_runs_with_its_kvs() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = write(dir.path(), "site.hedge", "redirect /old /new 301\nredirect /a /b 302\n");
+    let rules = write(dir.path(), "site.hedge", "set exact-rules kvs\nredirect /old /new 301\nredirect /a /b 302\n");
     let out = dir.path().join("dist");
     let compiled =
         Command::new(env!("CARGO_BIN_EXE_hedgec")).arg("compile").arg(&rules).arg("-o").arg(&out).output().unwrap();

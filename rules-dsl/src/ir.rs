@@ -44,6 +44,9 @@ pub struct Settings {
     pub kvs_id: Option<String>,
     /// Whether redirect chains are rewritten to their final target.
     pub chains: Chains,
+    /// Whether exact rules always go to the KVS (`set exact-rules kvs`), rather than staying in
+    /// code when a site has so few that the request function is smaller so.
+    pub exact_in_kvs: bool,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             index: Some("index.html".to_string()),
             kvs_id: None,
             chains: Chains::Warn,
+            exact_in_kvs: false,
         }
     }
 }

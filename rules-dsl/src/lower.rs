@@ -12,7 +12,7 @@ use crate::pattern::{self, TargetKind};
 use platform::headers::{self, HeaderProblem};
 
 /// The settings that `set` knows.
-pub const SETTINGS: &[&str] = &["status", "slash", "case", "query", "index", "kvs-id", "chains"];
+pub const SETTINGS: &[&str] = &["status", "slash", "case", "query", "index", "kvs-id", "chains", "exact-rules"];
 
 /// Lowers a parsed file. Statements with errors are left out of the IR; the diagnostics say why.
 pub fn lower(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Rules {
@@ -52,7 +52,7 @@ fn settings(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Settings {
             );
         }
         seen.push((key, statement.line));
-        let affects_rules = !matches!(key, "index" | "kvs-id");
+        let affects_rules = !matches!(key, "index" | "kvs-id" | "exact-rules");
         if let (true, Some(line)) = (affects_rules, first_rule) {
             diagnostics.push(
                 Diagnostic::new(
@@ -119,6 +119,9 @@ fn apply_setting(settings: &mut Settings, key: &str, value: &str) -> Result<(), 
         ("chains", "warn") => settings.chains = Chains::Warn,
         ("chains", "flatten") => settings.chains = Chains::Flatten,
         ("chains", _) => return Err("chains is warn or flatten".into()),
+        ("exact-rules", "smallest") => settings.exact_in_kvs = false,
+        ("exact-rules", "kvs") => settings.exact_in_kvs = true,
+        ("exact-rules", _) => return Err("exact-rules is smallest or kvs".into()),
         _ => unreachable!("setting names are checked first"),
     }
     Ok(())

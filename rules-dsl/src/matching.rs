@@ -313,7 +313,9 @@ mod tests {
     use crate::source::Span;
 
     fn pattern(text: &str) -> PathPattern {
-        crate::pattern::parse_pattern(&Word::bare(text, Span::new(0, text.len())), crate::ir::Case::Sensitive).unwrap().1
+        crate::pattern::parse_pattern(&Word::bare(text, Span::new(0, text.len())), crate::ir::Case::Sensitive)
+            .unwrap()
+            .1
     }
 
     #[test]

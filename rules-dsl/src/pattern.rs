@@ -106,7 +106,11 @@ impl PathMatch<'_> {
             }
             return Some(
                 (1..=regex.groups.len())
-                    .map(|i| found.get_group(i).map_or(String::new(), |span| String::from_utf8_lossy(&canonical.as_bytes()[span.range()]).into_owned()))
+                    .map(|i| {
+                        found.get_group(i).map_or(String::new(), |span| {
+                            String::from_utf8_lossy(&canonical.as_bytes()[span.range()]).into_owned()
+                        })
+                    })
                     .collect(),
             );
         }
@@ -591,7 +595,9 @@ mod tests {
         }
         let quoted = Word { text: ":is*".into(), span: Span::new(0, 8), quoted: true, escaped: vec![0, 3] };
         let pattern =
-            parse_pattern(&Word { text: format!("/{}", quoted.text), escaped: vec![1, 4], ..quoted }, Case::Sensitive).unwrap().1;
+            parse_pattern(&Word { text: format!("/{}", quoted.text), escaped: vec![1, 4], ..quoted }, Case::Sensitive)
+                .unwrap()
+                .1;
         assert_eq!(pattern.literal_path().as_deref(), Some("/:is*"));
         let target = parse_target(&word("/Web/CSS/\\:is?q=:v&x=a:-b"), &["v"], TargetKind::Redirect).unwrap();
         assert_eq!(target.instantiate(&["1".into()]), "/Web/CSS/:is?q=1&x=a:-b");

@@ -487,7 +487,9 @@ fn matches_char(hir: &regex_syntax::hir::Hir, c: char) -> Option<bool> {
     let mut buf = [0u8; 4];
     match hir.kind() {
         HirKind::Literal(literal) => Some(*literal.0 == *c.encode_utf8(&mut buf).as_bytes()),
-        HirKind::Class(Class::Unicode(class)) => Some(class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&c))),
+        HirKind::Class(Class::Unicode(class)) => {
+            Some(class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&c)))
+        }
         HirKind::Class(Class::Bytes(class)) => {
             Some(c.is_ascii() && class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&(c as u8))))
         }

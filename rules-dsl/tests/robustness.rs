@@ -20,6 +20,8 @@ const PIECES: &[&str] = &[
     "index",
     "kvs-id",
     "chains",
+    "exact-rules",
+    "smallest",
     "fold",
     "exact",
     "flatten",

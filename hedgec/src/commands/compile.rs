@@ -61,7 +61,7 @@ pub fn load_quiet(path: &Path) -> anyhow::Result<Loaded> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     // Always built against CloudFront's own limit: a user's budget (`--max-bytes`) judges the
     // result and never changes what is compiled.
-    let options = compiler::CompileOptions { pretty: false, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
+    let options = compiler::CompileOptions::default();
     let build = compiler::build(&path.display().to_string(), &bytes, &options)?;
     Ok(match build.compiled {
         Some(compiler::Compiled { rules, output }) => {
@@ -98,7 +98,7 @@ pub fn load(path: &Path) -> anyhow::Result<Result<Compiled, Status>> {
 
 /// Compiles for `--pretty`: the same placement, readable code.
 fn pretty(compiled: &Compiled) -> anyhow::Result<compiler::CompileReturn> {
-    let options = compiler::CompileOptions { pretty: true, max_function_bytes: compiler::MAX_FUNCTION_BYTES };
+    let options = compiler::CompileOptions { pretty: true, ..compiler::CompileOptions::default() };
     Ok(compiler::compile(&compiled.rules, &options)?)
 }
 
