@@ -327,6 +327,26 @@ fn new_data_is_a_new_store_and_a_change_of_code_alone_keeps_it() {
 }
 
 #[test]
+fn a_site_that_reads_no_kvs_exports_no_store_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("infra");
+    // The example keeps its three exact rules in code: its functions read no store.
+    let output = hedgec()
+        .args(["export", "terraform"])
+        .arg(repo().join("examples/site.hedge"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--kvs", "site-data"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let terraform = std::fs::read_to_string(out.join("hedgec.tf")).unwrap();
+    assert!(terraform.contains("aws_cloudfront_function"), "{terraform}");
+    assert!(!terraform.contains("key_value_store"), "{terraform}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no store was exported and --kvs is unused"));
+}
+
+#[test]
 fn the_same_input_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let rules = std::fs::read_to_string(repo().join("examples/site.hedge")).unwrap();

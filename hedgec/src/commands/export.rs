@@ -143,6 +143,12 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
         written.push(format!("{} ({} B)", file.name, ui::thousands(file.contents.len())));
     }
     ui::note(&format!("exported {} into {}: {}", compiled.source.name(), args.out_dir.display(), written.join(", ")));
+    if compiled.output.kvs.is_empty() && args.kvs.is_some() {
+        ui::note(
+            "note: the functions read no KVS, so no store was exported and --kvs is unused (a site with a few exact \
+             rules keeps them in code; `set exact-rules kvs` keeps them in a store)",
+        );
+    }
     if let Some(template) = files.iter().find(|f| f.name == "template.yaml")
         && template.contents.len() > export::MAX_INLINE_TEMPLATE_BYTES
     {
