@@ -5,10 +5,12 @@
 //! Run with `cargo bench -p benches --bench runtime`. Each iteration is one event (divan
 //! reports it as items per second):
 //!
-//! - `reused::compiled_site`: the example site compiled by hedgec (KVS lookup, redirect with
-//!   the query string) on a request for `/old-page?utm=1`: one KVS hit, repeated;
-//! - `reused::compiled_site_mix`: the same site on a rotation of four requests (a KVS hit, a
-//!   KVS miss that reaches the origin, a splat pattern and a placeholder pattern), each followed
+//! - `reused::compiled_site`: the example site compiled by hedgec (its three exact rules in code,
+//!   where they are smaller; redirect with the query string) on a request for
+//!   `/old-page?utm=1`, repeated;
+//! - `reused::compiled_site_kvs`: the same with `set exact-rules kvs`: one KVS hit, repeated;
+//! - `reused::compiled_site_mix`: the example site on a rotation of four requests (an exact
+//!   rule, a miss that reaches the origin, a splat pattern and a placeholder pattern), each followed
 //!   by the viewer-response function (its header rules) on the origin's answer: one item is
 //!   one request through both functions;
 //! - `reused::hand_written`: a hand-written Accept-Language redirect;
@@ -63,14 +65,16 @@ fn print_compute() {
 
 /// The example site, compiled: the viewer-request function and its KVS.
 fn compiled_site() -> (String, BTreeMap<String, String>) {
-    let (request, _, kvs) = compiled_site_with_response();
+    let (request, _, kvs) = compiled_site_with_response(false);
     (request, kvs)
 }
 
-/// The example site, compiled: both functions and the KVS.
-fn compiled_site_with_response() -> (String, String, BTreeMap<String, String>) {
+/// The example site, compiled: both functions and the KVS; with `exact_in_kvs`, its exact rules
+/// are in the KVS.
+fn compiled_site_with_response(exact_in_kvs: bool) -> (String, String, BTreeMap<String, String>) {
     let text = benches::example_site();
-    let build = compiler::build("site.hedge", text.as_bytes(), &compiler::CompileOptions::default()).expect("compiles");
+    let options = compiler::CompileOptions { exact_in_kvs, ..compiler::CompileOptions::default() };
+    let build = compiler::build("site.hedge", text.as_bytes(), &options).expect("compiles");
     let output = build.into_result().expect("no errors").output;
     let kvs = output.kvs.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
     (output.request, output.response.expect("the example site has header rules"), kvs)
@@ -110,12 +114,23 @@ mod reused {
 
     #[divan::bench]
     fn compiled_site(bencher: Bencher<'_, '_>) {
-        let (code, kvs) = super::compiled_site();
+        old_page(bencher, false);
+    }
+
+    #[divan::bench]
+    fn compiled_site_kvs(bencher: Bencher<'_, '_>) {
+        old_page(bencher, true);
+    }
+
+    /// The example's `/old-page?utm=1`, its exact rule in code or in the KVS.
+    fn old_page(bencher: Bencher<'_, '_>, exact_in_kvs: bool) {
+        let (code, _, kvs) = compiled_site_with_response(exact_in_kvs);
         let store = runtime_js::Store::from(kvs);
         let mut function = runtime_js::Function::load(&code, options()).expect("loads");
         let (event, raw) = request("/old-page", "utm=1", json!({}));
         let first = function.call(&event, raw.as_deref(), &store);
         assert_eq!(first.output.as_ref().expect("redirects")["response"]["statusCode"], 301);
+        assert_eq!(first.kvs_reads, u32::from(exact_in_kvs), "the exact rule is in the KVS: {exact_in_kvs}");
         bencher
             .counter(ItemsCount::new(1usize))
             .bench_local(|| black_box(function.call(black_box(&event), raw.as_deref(), &store)));
@@ -123,7 +138,7 @@ mod reused {
 
     #[divan::bench]
     fn compiled_site_mix(bencher: Bencher<'_, '_>) {
-        let (request_code, response_code, kvs) = compiled_site_with_response();
+        let (request_code, response_code, kvs) = compiled_site_with_response(false);
         let store = runtime_js::Store::from(kvs);
         let mut request_function = runtime_js::Function::load(&request_code, options()).expect("loads");
         let mut response_function = runtime_js::Function::load(&response_code, options()).expect("loads");
