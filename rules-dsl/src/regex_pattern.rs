@@ -128,7 +128,7 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
     let compiled = compile(&source.text, case).map_err(|e| {
         Diagnostic::new(Code::RegexTooComplex, word.span, "regular expression too large")
             .with_label("here")
-            .with_help(format!("{e}"))
+            .with_help(e)
     })?;
     Ok(PathRegex { source: source.text.clone(), groups: check.groups, case, compiled })
 }
@@ -138,11 +138,13 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
 /// automaton over every UTF-8 sequence, and `\d`, `\w` and case folding are ASCII, as in
 /// JavaScript without the `u` flag. Only the forward NFA is built (no DFA, no one-pass engine):
 /// an analysis compiles every pattern of the site, and most are matched a few times, if at all.
-pub fn compile(source: &str, case: Case) -> Result<meta::Regex, meta::BuildError> {
+/// The error is the regex engine's message (an expression over its size limit).
+pub fn compile(source: &str, case: Case) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .configure(meta::Config::new().hybrid(false).dfa(false).onepass(false).utf8_empty(false))
         .syntax(syntax::Config::new().unicode(false).utf8(false).case_insensitive(case == Case::Insensitive))
         .build(&format!("^(?:{source})$"))
+        .map_err(|e| e.to_string())
 }
 
 struct Check<'a> {
