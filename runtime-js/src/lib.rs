@@ -120,7 +120,11 @@
 //! - its `console.log` cuts lines at 2,048 bytes, so the njs driver cannot report a result longer
 //!   than that;
 //! - njs checks no result: CloudFront's validation (read-only and disallowed headers, URIs,
-//!   status codes) is this runtime's alone.
+//!   status codes) is this runtime's alone;
+//! - its `querystring.stringify` turns the numbers and booleans of an array value into strings
+//!   in the caller's array (after `qs.stringify({a: v})`, `v = [1, true]` is `['1', 'true']`);
+//!   this runtime leaves the array as it was, as Node.js's `querystring` does. The differential
+//!   fuzzer does not forgive it: a program that shows it is reported.
 
 pub mod cost;
 pub mod function;
