@@ -35,6 +35,8 @@ pub struct KnownDifference {
     pub normalise: fn(&str) -> String,
     /// Whether two results that still differ are this difference.
     pub forgives: fn(local: &Seen, njs: &Seen) -> bool,
+    /// Whether `forgives` also judges console lines that still differ (otherwise only results).
+    pub forgives_logs: bool,
 }
 
 fn never(_: &Seen, _: &Seen) -> bool {
@@ -56,6 +58,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         what: "error messages differ: only the class of a thrown error is compared",
         normalise: same,
         forgives: never,
+        forgives_logs: false,
     },
     KnownDifference {
         documented_at: "lib.rs:108",
@@ -63,6 +66,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         what: "njs does not print the shortest digits of a number: numbers are compared to 15 significant digits",
         normalise: round_long_numbers,
         forgives: never,
+        forgives_logs: false,
     },
     KnownDifference {
         documented_at: "lib.rs:120",
@@ -70,6 +74,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         what: "njs's console.log cuts lines at 2,048 bytes: lines are compared up to that length",
         normalise: cut_long_line,
         forgives: never,
+        forgives_logs: false,
     },
     KnownDifference {
         documented_at: "lib.rs:122",
@@ -77,8 +82,56 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         what: "njs does not validate results: a result the runtime rejects as CloudFront does is forgiven when the runtime's validation rejects njs's returned value with the same error",
         normalise: same,
         forgives: validation_only_here,
+        forgives_logs: false,
+    },
+    KnownDifference {
+        documented_at: "lib.rs:124",
+        quote: "its `querystring.stringify` turns the numbers and booleans",
+        what: "njs's querystring.stringify turns an array value's numbers and booleans into strings in the caller's array: forgiven when njs shows such a string where the runtime shows the number or boolean, and nothing else differs",
+        normalise: same,
+        forgives: stringified_in_place,
+        forgives_logs: true,
     },
 ];
+
+/// Whether njs's result and console lines are the runtime's, except that some numbers and
+/// booleans the runtime shows bare are strings in njs (`"42"` for `42`, `"true"` for `true`),
+/// as after njs's `querystring.stringify` turned them into strings in place. Both texts are
+/// normalised first; anything else that differs is not forgiven.
+fn stringified_in_place(local: &Seen, njs: &Seen) -> bool {
+    let same_but_quoted = |ours: &str, theirs: &str| {
+        let (ours, theirs) = (normalise(ours), normalise(theirs));
+        ours == theirs || only_quoted_scalars(&ours, &theirs)
+    };
+    same_but_quoted(&local.result, &njs.result) && same_but_quoted(&local.logs.join("\n"), &njs.logs.join("\n"))
+}
+
+/// Whether `theirs` is `ours` with some numbers or booleans written as JSON strings.
+fn only_quoted_scalars(ours: &str, theirs: &str) -> bool {
+    let (ours, theirs) = (ours.as_bytes(), theirs.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < ours.len() || j < theirs.len() {
+        if i < ours.len() && j < theirs.len() && ours[i] == theirs[j] {
+            (i, j) = (i + 1, j + 1);
+            continue;
+        }
+        // A quoted scalar in njs where the runtime has it bare, ending where a JSON value ends.
+        let Some(close) = theirs.get(j + 1..).and_then(|rest| rest.iter().position(|&b| b == b'"')) else {
+            return false;
+        };
+        let scalar = &theirs[j + 1..j + 1 + close];
+        let is_scalar = scalar == b"true"
+            || scalar == b"false"
+            || std::str::from_utf8(scalar).is_ok_and(|s| !s.is_empty() && s.parse::<f64>().is_ok_and(f64::is_finite));
+        let bare = ours.get(i..).is_some_and(|rest| rest.starts_with(scalar))
+            && ours.get(i + scalar.len()).is_none_or(|b| matches!(b, b',' | b']' | b'}'));
+        if theirs[j] != b'"' || !is_scalar || !bare {
+            return false;
+        }
+        (i, j) = (i + scalar.len(), j + scalar.len() + 2);
+    }
+    true
+}
 
 fn same(text: &str) -> String {
     text.to_string()
@@ -406,7 +459,7 @@ fn difference(local: &Seen, njs: &Seen) -> Option<String> {
     // njs's driver reads console lines from its standard output, where a line with a newline
     // becomes two: the lines are compared as one text.
     let logs = |s: &Seen| normalise(&s.logs.join("\n"));
-    if logs(local) != logs(njs) {
+    if logs(local) != logs(njs) && !KNOWN_DIFFERENCES.iter().any(|k| k.forgives_logs && (k.forgives)(local, njs)) {
         return Some("console lines".into());
     }
     (local.kvs_reads != njs.kvs_reads).then(|| "KVS reads".into())
@@ -579,5 +632,32 @@ mod tests {
         assert_ne!(normalise("1.4142135623730951"), normalise("1.4142135623731951"));
         assert_eq!(normalise("sha 3af9"), "sha 3af9");
         assert_eq!(normalise("12.50-21252918674980864"), normalise("12.50-21252918674980865"));
+    }
+
+    #[test]
+    fn only_numbers_and_booleans_stringified_in_place_are_forgiven() {
+        let seen = |result: &str, log: &str| Seen {
+            result: result.to_string(),
+            logs: vec!["false".into(), log.to_string()],
+            kvs_reads: 1,
+            validation: None,
+        };
+        // Seeds 100500-101750: njs's `qs.stringify({ zeta: v2 })` left `v2[0]` a string.
+        let local = seen("{}", "{\"k\":{\"zeta\":[42,\"<script>\",\"a\",100,true],\"name\":null}}");
+        let njs = seen("{}", "{\"k\":{\"zeta\":[\"42\",\"<script>\",\"a\",100,\"true\"],\"name\":null}}");
+        assert!(stringified_in_place(&local, &njs));
+        assert_eq!(difference(&local, &njs), None);
+        // Anything else that differs stays a finding.
+        for other in [
+            "{\"k\":{\"zeta\":[\"43\",\"<script>\",\"a\",100,true],\"name\":null}}",
+            "{\"k\":{\"zeta\":[\"42\",\"<scrip>\",\"a\",100,true],\"name\":null}}",
+            "{\"k\":{\"zeta\":[\"42x\",\"<script>\",\"a\",100,true],\"name\":null}}",
+            "{\"k\":{\"zeta\":[\"4\"2,\"<script>\",\"a\",100,true],\"name\":null}}",
+        ] {
+            assert!(!stringified_in_place(&local, &seen("{}", other)), "{other}");
+            assert_eq!(difference(&local, &seen("{}", other)), Some("console lines".into()), "{other}");
+        }
+        // A string where njs has the bare number is not this difference either.
+        assert!(!stringified_in_place(&njs, &local));
     }
 }

@@ -123,8 +123,7 @@
 //!   status codes) is this runtime's alone;
 //! - its `querystring.stringify` turns the numbers and booleans of an array value into strings
 //!   in the caller's array (after `qs.stringify({a: v})`, `v = [1, true]` is `['1', 'true']`);
-//!   this runtime leaves the array as it was, as Node.js's `querystring` does. The differential
-//!   fuzzer does not forgive it: a program that shows it is reported.
+//!   this runtime leaves the array as it was, as Node.js's `querystring` does.
 
 pub mod cost;
 pub mod function;
