@@ -115,8 +115,10 @@ fn only_quoted_scalars(ours: &str, theirs: &str) -> bool {
             (i, j) = (i + 1, j + 1);
             continue;
         }
-        // A quoted scalar in njs where the runtime has it bare, ending where a JSON value ends.
-        let Some(close) = theirs.get(j + 1..).and_then(|rest| rest.iter().position(|&b| b == b'"')) else {
+        // A quoted scalar in njs where the runtime has it bare, ending where a value ends: JSON's
+        // double quotes, or the single quotes of `console.log`'s object notation.
+        let quote = theirs[j];
+        let Some(close) = theirs.get(j + 1..).and_then(|rest| rest.iter().position(|&b| b == quote)) else {
             return false;
         };
         let scalar = &theirs[j + 1..j + 1 + close];
@@ -125,7 +127,7 @@ fn only_quoted_scalars(ours: &str, theirs: &str) -> bool {
             || std::str::from_utf8(scalar).is_ok_and(|s| !s.is_empty() && s.parse::<f64>().is_ok_and(f64::is_finite));
         let bare = ours.get(i..).is_some_and(|rest| rest.starts_with(scalar))
             && ours.get(i + scalar.len()).is_none_or(|b| matches!(b, b',' | b']' | b'}'));
-        if theirs[j] != b'"' || !is_scalar || !bare {
+        if !matches!(quote, b'"' | b'\'') || !is_scalar || !bare {
             return false;
         }
         (i, j) = (i + scalar.len(), j + scalar.len() + 2);
@@ -659,5 +661,9 @@ mod tests {
         }
         // A string where njs has the bare number is not this difference either.
         assert!(!stringified_in_place(&njs, &local));
+        // Seeds 101750-115750: `console.log` of an object, in its single-quoted notation.
+        let local = seen("{}", "{value:['-7',1000],zeta:'hello'}");
+        assert!(stringified_in_place(&local, &seen("{}", "{value:['-7','1000'],zeta:'hello'}")));
+        assert!(!stringified_in_place(&local, &seen("{}", "{value:['-7','1000'],zeta:'hellO'}")));
     }
 }

@@ -123,7 +123,12 @@
 //!   status codes) is this runtime's alone;
 //! - its `querystring.stringify` turns the numbers and booleans of an array value into strings
 //!   in the caller's array (after `qs.stringify({a: v})`, `v = [1, true]` is `['1', 'true']`);
-//!   this runtime leaves the array as it was, as Node.js's `querystring` does.
+//!   this runtime leaves the array as it was, as Node.js's `querystring` does;
+//! - its `querystring.stringify` writes a separator for an empty array value
+//!   (`qs.stringify({a: [], b: 1})` is `&b=1`, Node.js's is `b=1`); this runtime follows Node.js;
+//! - it throws a `TypeError` for calling something that is not a function before it evaluates the
+//!   arguments (`(1).nope(decodeURIComponent('%'))` throws a `TypeError` there); this runtime
+//!   evaluates the arguments first, as the language standard says, so the `URIError` comes first.
 
 pub mod cost;
 pub mod function;
