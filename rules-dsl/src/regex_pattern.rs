@@ -14,6 +14,7 @@
 //! whose backtracking multiplies past a budget on a 4 KB path (E037: two `.*` separated by a `-`
 //! cost njs about 0.7 s on a near miss, one costs 0.5 ms).
 
+use regex_automata::{meta, util::syntax};
 use regex_syntax::ast::{
     self, AssertionKind, Ast, ClassPerlKind, ClassSet, ClassSetItem, GroupKind, LiteralKind, RepetitionKind,
     RepetitionRange, SpecialLiteralKind,
@@ -21,8 +22,6 @@ use regex_syntax::ast::{
 
 use crate::ast::Word;
 use crate::diagnostics::{Code, Diagnostic};
-use regex_automata::{meta, util::syntax};
-
 use crate::ir::{Case, PathRegex};
 use crate::source::Span;
 
