@@ -92,7 +92,52 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives: stringified_in_place,
         forgives_logs: true,
     },
+    KnownDifference {
+        documented_at: "lib.rs:127",
+        quote: "writes a separator for an empty array value",
+        what: "njs's querystring.stringify writes a separator for an empty array value: forgiven when njs's result and console lines are the runtime's with some `&` added, and nothing else differs",
+        normalise: same,
+        forgives: extra_separators,
+        forgives_logs: true,
+    },
+    KnownDifference {
+        documented_at: "lib.rs:129",
+        quote: "it throws a `TypeError` for calling something that is not a function before it evaluates",
+        what: "njs checks that a callee is a function before it evaluates the arguments: forgiven when njs threw a TypeError where the runtime threw an error after the same console lines and maybe more (those the arguments wrote)",
+        normalise: same,
+        forgives: callee_checked_first,
+        forgives_logs: true,
+    },
 ];
+
+/// Whether njs's result and console lines are the runtime's with some `&` added, as njs's
+/// `querystring.stringify` writes one for each empty array value (`&b=1` for `b=1`).
+fn extra_separators(local: &Seen, njs: &Seen) -> bool {
+    let only_more_ampersands = |ours: &str, theirs: &str| {
+        let (ours, theirs) = (normalise(ours), normalise(theirs));
+        let mut ours = ours.chars().peekable();
+        for c in theirs.chars() {
+            if ours.peek() == Some(&c) {
+                ours.next();
+            } else if c != '&' {
+                return false;
+            }
+        }
+        ours.next().is_none()
+    };
+    only_more_ampersands(&local.result, &njs.result)
+        && only_more_ampersands(&local.logs.join("\n"), &njs.logs.join("\n"))
+}
+
+/// Whether njs threw a `TypeError` where the runtime threw too, after the console lines njs
+/// wrote and perhaps more: those of the arguments the runtime evaluated before finding that
+/// the callee was not a function (the error then is the arguments' own or the `TypeError`).
+fn callee_checked_first(local: &Seen, njs: &Seen) -> bool {
+    let threw = |result: &str| !result.starts_with('{') && result != "nothing" && !result.starts_with("load:");
+    let same_lines_first = local.logs.len() >= njs.logs.len()
+        && local.logs.iter().zip(&njs.logs).all(|(ours, theirs)| normalise(ours) == normalise(theirs));
+    njs.result == "TypeError" && threw(&local.result) && same_lines_first
+}
 
 /// Whether njs's result and console lines are the runtime's, except that some numbers and
 /// booleans the runtime shows bare are strings in njs (`"42"` for `42`, `"true"` for `true`),
@@ -117,7 +162,7 @@ fn only_quoted_scalars(ours: &str, theirs: &str) -> bool {
         }
         // A quoted scalar in njs where the runtime has it bare, ending where a value ends: JSON's
         // double quotes, or the single quotes of `console.log`'s object notation.
-        let quote = theirs[j];
+        let Some(&quote) = theirs.get(j) else { return false };
         let Some(close) = theirs.get(j + 1..).and_then(|rest| rest.iter().position(|&b| b == quote)) else {
             return false;
         };
@@ -665,5 +710,51 @@ mod tests {
         let local = seen("{}", "{value:['-7',1000],zeta:'hello'}");
         assert!(stringified_in_place(&local, &seen("{}", "{value:['-7','1000'],zeta:'hello'}")));
         assert!(!stringified_in_place(&local, &seen("{}", "{value:['-7','1000'],zeta:'hellO'}")));
+    }
+
+    #[test]
+    fn only_separators_njs_adds_for_empty_arrays_are_forgiven() {
+        let seen =
+            |log: &str| Seen { result: "{}".into(), logs: vec![log.to_string()], kvs_reads: 0, validation: None };
+        // `qs.stringify({ a: [], b: 1 })`, and one with two empty arrays.
+        assert_eq!(difference(&seen("b=1"), &seen("&b=1")), None);
+        assert_eq!(difference(&seen("x=1&y=2"), &seen("x=1&&&y=2")), None);
+        for other in ["&b=2", "b=1&", "b=1x", "", "&b"] {
+            let expected = if other == "b=1&" { None } else { Some("console lines".to_string()) };
+            assert_eq!(difference(&seen("b=1"), &seen(other)), expected, "{other}");
+        }
+        // A separator the runtime writes and njs does not is not this difference.
+        assert_eq!(difference(&seen("&b=1"), &seen("b=1")), Some("console lines".into()));
+    }
+
+    #[test]
+    fn an_earlier_type_error_of_njs_is_forgiven_only_after_the_same_lines() {
+        let seen = |result: &str, logs: &[&str]| Seen {
+            result: result.into(),
+            logs: logs.iter().map(|l| l.to_string()).collect(),
+            kvs_reads: 0,
+            validation: None,
+        };
+        // `(1).nope(decodeURIComponent('%'))`: the runtime's URIError, njs's TypeError.
+        assert_eq!(difference(&seen("URIError", &["a"]), &seen("TypeError", &["a"])), None);
+        // `(1).nope(console.log('b'))`: the argument's line, then the same TypeError.
+        assert_eq!(difference(&seen("TypeError", &["a", "b"]), &seen("TypeError", &["a"])), None);
+        // Anything else is a finding: an output, fewer or other lines, another error of njs.
+        assert_eq!(
+            difference(&seen("{}", &["a"]), &seen("TypeError", &["a"])),
+            Some("result output vs TypeError".into())
+        );
+        assert_eq!(
+            difference(&seen("URIError", &[]), &seen("TypeError", &["a"])),
+            Some("result URIError vs TypeError".into())
+        );
+        assert_eq!(
+            difference(&seen("URIError", &["c"]), &seen("TypeError", &["a"])),
+            Some("result URIError vs TypeError".into())
+        );
+        assert_eq!(
+            difference(&seen("TypeError", &["a"]), &seen("RangeError", &["a"])),
+            Some("result TypeError vs RangeError".into())
+        );
     }
 }

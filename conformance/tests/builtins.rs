@@ -278,6 +278,11 @@ const BROKEN: &[(&str, &str)] = &[
 
 #[test]
 fn a_broken_builtin_fails_the_walk() {
+    if !cases::njs::Njs::default().available() {
+        // Most breakages show only against njs; `scripts/test` installs it.
+        eprintln!("skipped: njs is not installed, and the walk finds most broken built-ins by comparing with it");
+        return;
+    }
     for (member, replacement) in BROKEN {
         let options = runtime_js::Options {
             now_ms: NOW_MS,

@@ -28,6 +28,7 @@ use boa_engine::vm::RuntimeLimits;
 use boa_engine::{
     Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue, Module, NativeFunction, Source, js_string,
 };
+use boa_gc::{Finalize, Trace};
 use serde_json::Value;
 
 use crate::host::{self, EdgeLocation, KvsData, Shared};
@@ -166,6 +167,22 @@ impl ModuleLoader for Loader {
             .cloned()
             .ok_or_else(|| JsNativeError::error().with_message(format!("Cannot find module \"{name}\"")).into())
     }
+}
+
+/// The module that hands the function's `handler` to the sandbox, and the name it is imported
+/// as. A function cannot import it (the syntax gate allows only the documented modules), and a
+/// function that declares the name fails to load, as it would for any duplicate declaration.
+const TAKE_MODULE: &str = "hedgec:handler";
+const TAKE: &str = "__hedgecTakeHandler";
+
+/// Where [`take_handler`] puts the value it is given.
+#[derive(Clone, Trace, Finalize)]
+struct TakenHandler(#[unsafe_ignore_trace] Rc<RefCell<Option<JsValue>>>);
+
+/// The native that the appended code calls with `handler`.
+fn take_handler(_this: &JsValue, args: &[JsValue], taken: &TakenHandler, _context: &mut Context) -> JsResult<JsValue> {
+    *taken.0.borrow_mut() = Some(args.first().cloned().unwrap_or_default());
+    Ok(JsValue::undefined())
 }
 
 /// A context holding one function, ready to be called.
@@ -734,8 +751,21 @@ impl Sandbox {
         .name(js_string!("rawQueryString"))
         .build();
 
-        // CloudFront calls `handler` without it being exported; a module hides it unless it is.
-        let source = format!("{code}\n;export{{handler}};");
+        // CloudFront calls `handler` without it being exported; the module hands it over through
+        // a native of a module of its own (`export` keeps a missing `handler` a link error).
+        // Reading it from the module's namespace instead would leak the whole context: boa
+        // 0.22's namespace object holds its modules without tracing them, so they stay roots.
+        let taken = Rc::new(RefCell::new(None));
+        let take = FunctionObjectBuilder::new(
+            context.realm(),
+            NativeFunction::from_copy_closure_with_captures(take_handler, TakenHandler(taken.clone())),
+        )
+        .name(js_string!("take"))
+        .length(1)
+        .build();
+        let take = Module::from_value_as_default(take.into(), &mut context);
+        loader.modules.borrow_mut().insert(TAKE_MODULE.to_string(), take);
+        let source = format!("{code}\n;export{{handler}};import {TAKE} from '{TAKE_MODULE}';{TAKE}(handler);");
         let parsed = Source::from_bytes(source.as_bytes()).with_path(std::path::Path::new(CODE_PATH));
         let module = Module::parse(parsed, None, &mut context).map_err(|e| describe(e, &mut context))?;
         let promise = module.load_link_evaluate(&mut context);
@@ -745,11 +775,12 @@ impl Sandbox {
             PromiseState::Rejected(error) => return Err(describe(JsError::from_opaque(error), &mut context)),
             PromiseState::Pending => return Err("InternalError: the function's top-level code did not finish".into()),
         }
-        let handler = module
-            .namespace(&mut context)
-            .get(js_string!("handler"), &mut context)
-            .map_err(|e| describe(e, &mut context))?;
-        let handler = handler.as_object().filter(|h| h.is_callable()).ok_or("TypeError: handler is not a function")?;
+        loader.modules.borrow_mut().remove(TAKE_MODULE);
+        let handler = taken.borrow_mut().take();
+        let handler = handler
+            .and_then(|h| h.as_object())
+            .filter(|h| h.is_callable())
+            .ok_or("TypeError: handler is not a function")?;
         Ok(Sandbox { context, handler, shared, clock, raw_query, stringify })
     }
 
