@@ -132,11 +132,27 @@ fn extra_separators(local: &Seen, njs: &Seen) -> bool {
 /// Whether njs threw a `TypeError` where the runtime threw too, after the console lines njs
 /// wrote and perhaps more: those of the arguments the runtime evaluated before finding that
 /// the callee was not a function (the error then is the arguments' own or the `TypeError`).
+/// Inside a generated `try` the error shows as the catch's line (`caught TypeError` on njs,
+/// `caught URIError` here), and the rest of both runs must be the same.
 fn callee_checked_first(local: &Seen, njs: &Seen) -> bool {
     let threw = |result: &str| !result.starts_with('{') && result != "nothing" && !result.starts_with("load:");
-    let same_lines_first = local.logs.len() >= njs.logs.len()
-        && local.logs.iter().zip(&njs.logs).all(|(ours, theirs)| normalise(ours) == normalise(theirs));
-    njs.result == "TypeError" && threw(&local.result) && same_lines_first
+    let ours: Vec<String> = local.logs.iter().map(|l| normalise(l)).collect();
+    let theirs: Vec<String> = njs.logs.iter().map(|l| normalise(l)).collect();
+    let uncaught = njs.result == "TypeError" && threw(&local.result) && ours.starts_with(&theirs);
+    uncaught || (normalise(&local.result) == normalise(&njs.result) && caught_earlier(&ours, &theirs))
+}
+
+/// Whether `ours` is `theirs` except that where njs's catch printed `caught TypeError`, the
+/// runtime printed some lines and then its own catch line.
+fn caught_earlier(ours: &[String], theirs: &[String]) -> bool {
+    let first = ours.iter().zip(theirs).take_while(|(o, t)| o == t).count();
+    if theirs.get(first).map(String::as_str) != Some("caught TypeError") {
+        return false;
+    }
+    let rest = &theirs[first + 1..];
+    (first..ours.len()).any(|catch| {
+        ours[catch].starts_with("caught ") && ours[catch + 1..] == *rest && ours.len() - catch - 1 == rest.len()
+    })
 }
 
 /// Whether njs's result and console lines are the runtime's, except that some numbers and
