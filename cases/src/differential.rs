@@ -61,7 +61,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives_logs: false,
     },
     KnownDifference {
-        documented_at: "lib.rs:108",
+        documented_at: "lib.rs:111",
         quote: "njs does not print the shortest digits",
         what: "njs does not print the shortest digits of a number: numbers are compared to 15 significant digits",
         normalise: round_long_numbers,
@@ -69,7 +69,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives_logs: false,
     },
     KnownDifference {
-        documented_at: "lib.rs:120",
+        documented_at: "lib.rs:123",
         quote: "`console.log` cuts lines at 2,048 bytes",
         what: "njs's console.log cuts lines at 2,048 bytes: lines are compared up to that length",
         normalise: cut_long_line,
@@ -77,7 +77,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives_logs: false,
     },
     KnownDifference {
-        documented_at: "lib.rs:122",
+        documented_at: "lib.rs:125",
         quote: "njs checks no result",
         what: "njs does not validate results: a result the runtime rejects as CloudFront does is forgiven when the runtime's validation rejects njs's returned value with the same error",
         normalise: same,
@@ -85,7 +85,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives_logs: false,
     },
     KnownDifference {
-        documented_at: "lib.rs:124",
+        documented_at: "lib.rs:127",
         quote: "its `querystring.stringify` turns the numbers and booleans",
         what: "njs's querystring.stringify turns an array value's numbers and booleans into strings in the caller's array: forgiven when njs shows such a string where the runtime shows the number or boolean, and nothing else differs",
         normalise: same,
@@ -93,7 +93,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives_logs: true,
     },
     KnownDifference {
-        documented_at: "lib.rs:127",
+        documented_at: "lib.rs:130",
         quote: "writes a separator for an empty array value",
         what: "njs's querystring.stringify writes a separator for an empty array value: forgiven when njs's result and console lines are the runtime's with some `&` added, and nothing else differs",
         normalise: same,
@@ -101,29 +101,68 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         forgives_logs: true,
     },
     KnownDifference {
-        documented_at: "lib.rs:129",
+        documented_at: "lib.rs:132",
         quote: "it throws a `TypeError` for calling something that is not a function before it evaluates",
         what: "njs checks that a callee is a function before it evaluates the arguments: forgiven when njs threw a TypeError where the runtime threw an error after the same console lines and maybe more (those the arguments wrote)",
         normalise: same,
         forgives: callee_checked_first,
         forgives_logs: true,
     },
+    KnownDifference {
+        documented_at: "lib.rs:103",
+        quote: "divides an integer zero by a negative integer to `0`, not `-0`",
+        what: "boa divides an integer zero by a negative integer to 0, not -0: forgiven when njs's result and console lines are the runtime's with a minus sign before some zeros, and nothing else differs",
+        normalise: same,
+        forgives: unsigned_zeros,
+        forgives_logs: true,
+    },
 ];
 
+/// Whether njs's result and console lines are the runtime's with `-0` for some of its `0`s
+/// (whole numbers: not the zero of `10` or `0.5`).
+fn unsigned_zeros(local: &Seen, njs: &Seen) -> bool {
+    let only_signed_zeros = |ours: &str, theirs: &str| {
+        let (ours, theirs) = (normalise(ours).into_bytes(), normalise(theirs).into_bytes());
+        let (mut i, mut j) = (0, 0);
+        while j < theirs.len() {
+            if ours.get(i) == Some(&theirs[j]) {
+                (i, j) = (i + 1, j + 1);
+                continue;
+            }
+            let whole_zero = |at: usize| {
+                theirs.get(at) == Some(&b'0')
+                    && theirs.get(at + 1).is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'.')
+            };
+            let after_boundary = j == 0 || !theirs[j - 1].is_ascii_alphanumeric();
+            if theirs[j] != b'-' || !whole_zero(j + 1) || !after_boundary {
+                return false;
+            }
+            j += 1;
+        }
+        i == ours.len()
+    };
+    only_signed_zeros(&local.result, &njs.result) && only_signed_zeros(&local.logs.join("\n"), &njs.logs.join("\n"))
+}
+
 /// Whether njs's result and console lines are the runtime's with some `&` added, as njs's
-/// `querystring.stringify` writes one for each empty array value (`&b=1` for `b=1`).
+/// `querystring.stringify` writes one for each empty array value (`&b=1` for `b=1`), or `%26`
+/// where the program percent-encoded the string afterwards.
 fn extra_separators(local: &Seen, njs: &Seen) -> bool {
     let only_more_ampersands = |ours: &str, theirs: &str| {
-        let (ours, theirs) = (normalise(ours), normalise(theirs));
-        let mut ours = ours.chars().peekable();
-        for c in theirs.chars() {
-            if ours.peek() == Some(&c) {
-                ours.next();
-            } else if c != '&' {
+        let (ours, theirs) = (normalise(ours).into_bytes(), normalise(theirs).into_bytes());
+        let (mut i, mut j) = (0, 0);
+        while j < theirs.len() {
+            if ours.get(i) == Some(&theirs[j]) {
+                (i, j) = (i + 1, j + 1);
+            } else if theirs[j] == b'&' {
+                j += 1;
+            } else if theirs[j..].starts_with(b"%26") {
+                j += 3;
+            } else {
                 return false;
             }
         }
-        ours.next().is_none()
+        i == ours.len()
     };
     only_more_ampersands(&local.result, &njs.result)
         && only_more_ampersands(&local.logs.join("\n"), &njs.logs.join("\n"))
@@ -729,12 +768,28 @@ mod tests {
     }
 
     #[test]
+    fn only_the_sign_of_a_whole_zero_is_forgiven() {
+        let seen =
+            |log: &str| Seen { result: "{}".into(), logs: vec![log.to_string()], kvs_reads: 0, validation: None };
+        // Seeds 250000-300000: `console.log(Math.round(Math.trunc(0 / (1 - 24))))`.
+        assert_eq!(difference(&seen("0"), &seen("-0")), None);
+        assert_eq!(difference(&seen("[0,1,0]"), &seen("[-0,1,-0]")), None);
+        for other in ["-1", "-0.5", "-05", "x-0", "-00"] {
+            assert!(difference(&seen(&other.replacen('-', "", 1)), &seen(other)).is_some(), "{other}");
+        }
+        assert!(difference(&seen("-0"), &seen("0")).is_some());
+    }
+
+    #[test]
     fn only_separators_njs_adds_for_empty_arrays_are_forgiven() {
         let seen =
             |log: &str| Seen { result: "{}".into(), logs: vec![log.to_string()], kvs_reads: 0, validation: None };
         // `qs.stringify({ a: [], b: 1 })`, and one with two empty arrays.
         assert_eq!(difference(&seen("b=1"), &seen("&b=1")), None);
         assert_eq!(difference(&seen("x=1&y=2"), &seen("x=1&&&y=2")), None);
+        // Seeds 200000-250000: the same, percent-encoded by the program.
+        assert_eq!(difference(&seen("loop 0 name%3Dfalse"), &seen("loop 0 %26name%3Dfalse")), None);
+        assert!(difference(&seen("loop 0 name%3Dfalse"), &seen("loop 0 %25name%3Dfalse")).is_some());
         for other in ["&b=2", "b=1&", "b=1x", "", "&b"] {
             let expected = if other == "b=1&" { None } else { Some("console lines".to_string()) };
             assert_eq!(difference(&seen("b=1"), &seen(other)), expected, "{other}");

@@ -120,7 +120,7 @@ const REGRESSIONS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "njs prints an integer past 2^53 with a wrong last digit: compared to 15 digits (lib.rs:108)",
+        "njs prints an integer past 2^53 with a wrong last digit: compared to 15 digits (lib.rs:111)",
         &[
             "var v1 = (Math.trunc((Date.UTC(2024, 2, 1) | 0) / -1) | 0);",
             "console.log(JSON.stringify({ b: '12.50-' + Math.pow(v1, 2) }));",

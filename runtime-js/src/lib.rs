@@ -100,6 +100,9 @@
 //! - seeds `Math.random` from [`Options::random_seed`], not from the clock;
 //! - fails a call at 100 % of the estimated budget, where CloudFront fails or throttles a
 //!   function that runs past its unpublished time limit.
+//! - divides an integer zero by a negative integer to `0`, not `-0`, when both operands are
+//!   results of integer arithmetic (`0 / (1 - 24)`; boa 0.22's integer fast path): only
+//!   `Object.is`, `1 / x` and `console.log` can tell.
 //!
 //! Where njs 0.7.9 (the differential oracle) and CloudFront (about njs 0.8) differ, this runtime
 //! follows CloudFront's documentation. The differential suite found these in njs 0.7.9; the
