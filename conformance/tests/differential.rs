@@ -8,13 +8,13 @@
 use cases::differential::{self, Engines, KNOWN_DIFFERENCES};
 use cases::generate::{Program, Seeded};
 
-/// In the debug test build each program costs about 0.1 s of CPU on the local runtime, nearly
-/// all of it building its fresh context (boa parsing the runtime's prelude unoptimised): 500
-/// programs took 117 s (50 s of CPU) on the 2-core CI machine, so 2,000 would take about eight
-/// minutes. 300 keep the test near a minute; the long runs use the release build
-/// (`cargo run --release -p cases --example differential -- FIRST COUNT`) or
-/// `HEDGEC_FUZZ_PROGRAMS`.
-const PROGRAMS: u64 = 300;
+/// In the debug test build each program costs about 55 ms of CPU on the local runtime, most of
+/// it building its fresh context (boa parsing the runtime's prelude unoptimised): 1,000 programs
+/// took 55 s of CPU on the 2-core machine, so 2,000 take about two minutes. (Before dropped
+/// contexts were freed, each program also made every later collection slower: 0.1 s each.)
+/// Longer runs use the release build (`cargo run --release -p cases --example differential --
+/// FIRST COUNT`) or `HEDGEC_FUZZ_PROGRAMS`.
+const PROGRAMS: u64 = 2_000;
 const BATCH: usize = 250;
 
 fn env_number(name: &str, default: u64) -> u64 {
