@@ -118,10 +118,11 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
     },
 ];
 
-/// Whether njs's result and console lines are the runtime's with `-0` for some of its `0`s
-/// (whole numbers: not the zero of `10` or `0.5`).
-fn unsigned_zeros(local: &Seen, njs: &Seen) -> bool {
-    let only_signed_zeros = |ours: &str, theirs: &str| {
+/// Whether njs's result and console lines are the runtime's with some pieces added, each one
+/// that `added` accepts: given njs's normalised text and a place where the runtime's differs,
+/// the length of the piece that starts there, if it is one.
+fn only_added(local: &Seen, njs: &Seen, added: fn(&[u8], usize) -> Option<usize>) -> bool {
+    let check = |ours: &str, theirs: &str| {
         let (ours, theirs) = (normalise(ours).into_bytes(), normalise(theirs).into_bytes());
         let (mut i, mut j) = (0, 0);
         while j < theirs.len() {
@@ -129,43 +130,36 @@ fn unsigned_zeros(local: &Seen, njs: &Seen) -> bool {
                 (i, j) = (i + 1, j + 1);
                 continue;
             }
-            let whole_zero = |at: usize| {
-                theirs.get(at) == Some(&b'0')
-                    && theirs.get(at + 1).is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'.')
-            };
-            let after_boundary = j == 0 || !theirs[j - 1].is_ascii_alphanumeric();
-            if theirs[j] != b'-' || !whole_zero(j + 1) || !after_boundary {
-                return false;
+            match added(&theirs, j) {
+                Some(length) => j += length,
+                None => return false,
             }
-            j += 1;
         }
         i == ours.len()
     };
-    only_signed_zeros(&local.result, &njs.result) && only_signed_zeros(&local.logs.join("\n"), &njs.logs.join("\n"))
+    check(&local.result, &njs.result) && check(&local.logs.join("\n"), &njs.logs.join("\n"))
+}
+
+/// Whether njs's result and console lines are the runtime's with `-0` for some of its `0`s
+/// (whole numbers: not the zero of `10` or `0.5`).
+fn unsigned_zeros(local: &Seen, njs: &Seen) -> bool {
+    only_added(local, njs, |theirs, at| {
+        let zero = theirs.get(at + 1) == Some(&b'0')
+            && theirs.get(at + 2).is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'.');
+        let after_boundary = at == 0 || !theirs[at - 1].is_ascii_alphanumeric();
+        (theirs[at] == b'-' && zero && after_boundary).then_some(1)
+    })
 }
 
 /// Whether njs's result and console lines are the runtime's with some `&` added, as njs's
 /// `querystring.stringify` writes one for each empty array value (`&b=1` for `b=1`), or `%26`
 /// where the program percent-encoded the string afterwards.
 fn extra_separators(local: &Seen, njs: &Seen) -> bool {
-    let only_more_ampersands = |ours: &str, theirs: &str| {
-        let (ours, theirs) = (normalise(ours).into_bytes(), normalise(theirs).into_bytes());
-        let (mut i, mut j) = (0, 0);
-        while j < theirs.len() {
-            if ours.get(i) == Some(&theirs[j]) {
-                (i, j) = (i + 1, j + 1);
-            } else if theirs[j] == b'&' {
-                j += 1;
-            } else if theirs[j..].starts_with(b"%26") {
-                j += 3;
-            } else {
-                return false;
-            }
-        }
-        i == ours.len()
-    };
-    only_more_ampersands(&local.result, &njs.result)
-        && only_more_ampersands(&local.logs.join("\n"), &njs.logs.join("\n"))
+    only_added(local, njs, |theirs, at| match &theirs[at..] {
+        [b'&', ..] => Some(1),
+        [b'%', b'2', b'6', ..] => Some(3),
+        _ => None,
+    })
 }
 
 /// Whether njs threw a `TypeError` where the runtime threw too, after the console lines njs
@@ -767,10 +761,14 @@ mod tests {
         assert!(!stringified_in_place(&local, &seen("{}", "{value:['-7','1000'],zeta:'hellO'}")));
     }
 
+    /// An output `{}` after one console line.
+    fn logged(line: &str) -> Seen {
+        Seen { result: "{}".into(), logs: vec![line.to_string()], kvs_reads: 0, validation: None }
+    }
+
     #[test]
     fn only_the_sign_of_a_whole_zero_is_forgiven() {
-        let seen =
-            |log: &str| Seen { result: "{}".into(), logs: vec![log.to_string()], kvs_reads: 0, validation: None };
+        let seen = logged;
         // Seeds 250000-300000: `console.log(Math.round(Math.trunc(0 / (1 - 24))))`.
         assert_eq!(difference(&seen("0"), &seen("-0")), None);
         assert_eq!(difference(&seen("[0,1,0]"), &seen("[-0,1,-0]")), None);
@@ -782,8 +780,7 @@ mod tests {
 
     #[test]
     fn only_separators_njs_adds_for_empty_arrays_are_forgiven() {
-        let seen =
-            |log: &str| Seen { result: "{}".into(), logs: vec![log.to_string()], kvs_reads: 0, validation: None };
+        let seen = logged;
         // `qs.stringify({ a: [], b: 1 })`, and one with two empty arrays.
         assert_eq!(difference(&seen("b=1"), &seen("&b=1")), None);
         assert_eq!(difference(&seen("x=1&y=2"), &seen("x=1&&&y=2")), None);
