@@ -54,9 +54,9 @@
 //!   size exceeded`). None of these can be caught by the function.
 //! - CloudFront's 2 MB of memory is mapped to allocation guards ([`host::guards`]): arrays of at
 //!   most 131,072 elements (2 MiB at njs's 16 bytes a value), `ArrayBuffer`s (and so typed
-//!   arrays and `Buffer`s) of at most 2 MiB, strings from `repeat`/`padStart`/`padEnd` of at
-//!   most 2 Mi code units. Memory spread over many small values is bounded by the instruction
-//!   budget instead.
+//!   arrays and `Buffer`s) of at most 2 MiB, strings from `repeat`/`padStart`/`padEnd` and
+//!   `replace`/`replaceAll` of at most 2 Mi code units. Memory spread over many small values is
+//!   bounded by the instruction budget instead.
 //! - Logs are kept to 10 KB per call, as CloudFront keeps them.
 //!
 //! With the release build, a runaway function (an endless loop or `await` loop, unbounded
@@ -132,6 +132,8 @@
 //! - it throws a `TypeError` for calling something that is not a function before it evaluates the
 //!   arguments (`(1).nope(decodeURIComponent('%'))` throws a `TypeError` there); this runtime
 //!   evaluates the arguments first, as the language standard says, so the `URIError` comes first.
+//! - its command line has no memory limit: a function that builds more than CloudFront's 2 MB
+//!   (the allocation guards of `host/guards.rs`) runs on there and throws a `RangeError` here.
 
 pub mod cost;
 pub mod function;

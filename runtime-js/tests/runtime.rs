@@ -93,6 +93,20 @@ fn ten_million_elements_are_refused() {
     stopped("function handler(e) { var b = Buffer.alloc(10000000); return e.request; }", "maximum buffer size");
     stopped("function handler(e) { return { statusCode: 200, body: 'x'.repeat(10000000) }; }", memory);
     stopped("function handler(e) { return { statusCode: 200, body: ''.padEnd(10000000) }; }", memory);
+    // Replacements multiply a string's length: a call whose result would be over the bound is
+    // refused (before it allocates, when the matches are counted first), where a chain would
+    // otherwise take gigabytes.
+    let started = std::time::Instant::now();
+    stopped("function handler(e) { var s = 'b'.repeat(2000); s = s.replaceAll('b', s); return e.request; }", memory);
+    stopped(
+        "function handler(e) { var s = 'a-b'; for (var i = 0; i < 40; i++) s = s.replace(/-/, s + '-' + s); return e.request; }",
+        memory,
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    let call = run(
+        "function handler(e) { e.request.headers.r = { value: 'a-b-c'.replace(/-/g, '+') + 'x'.replaceAll('x', 'yy') }; return e.request; }",
+    );
+    assert_eq!(call.output.unwrap()["request"]["headers"]["r"]["value"], "a+b+cyy");
     // Within the bound, arrays work as usual.
     let call = run(
         "function handler(e) { var a = new Array(1000).fill(1); e.request.headers.n = { value: String(a.length) }; return e.request; }",

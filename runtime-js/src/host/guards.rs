@@ -9,6 +9,12 @@
 //!   `push` loop past the bound all fail at once;
 //! - a string made by `repeat`, `padStart` or `padEnd` may have at most [`MAX_STRING_LENGTH`]
 //!   code units;
+//! - so may a string made by `replace` or `replaceAll`: one call can multiply a string's length
+//!   (`s.replace(/a/g, s)` is `s.length` squared when `s` is all `a`), so when a rough bound is
+//!   far over the limit the matches are counted first, by the same search with a native
+//!   callback, and the call is refused before it allocates (boa collects every match of a
+//!   global search before the first callback, so this costs time in proportion to the matches,
+//!   about 0.5 ms each in a debug build); a function replacement is checked on the result;
 //! - an `ArrayBuffer` (and so any typed array or `Buffer`) may have at most [`MAX_BUFFER_BYTES`]
 //!   bytes (the host hook `max_buffer_size`).
 //!
@@ -16,7 +22,11 @@
 //! so the instruction budget ends it), and strings grown by `+` (doubling a string 21 times takes
 //! a few dozen instructions and makes 2 MiB; a few more make hundreds of megabytes).
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use boa_engine::object::FunctionObjectBuilder;
+use boa_engine::object::builtins::JsRegExp;
 use boa_engine::property::{Attribute, PropertyDescriptor, PropertyKey};
 use boa_engine::symbol::JsSymbol;
 use boa_engine::{
@@ -47,6 +57,8 @@ enum Check {
     Repeat,
     /// The target length (first argument) is within [`MAX_STRING_LENGTH`].
     Pad,
+    /// The string `replace` or `replaceAll` returns is within [`MAX_STRING_LENGTH`].
+    Replace,
 }
 
 #[derive(Trace, Finalize)]
@@ -79,8 +91,95 @@ fn guarded(this: &JsValue, args: &[JsValue], guarded: &Guarded, context: &mut Co
                 return Err(memory_error("a string of that length"));
             }
         }
+        Check::Replace => {
+            if replaced_length(this, args, &guarded.original, context)?.is_some_and(|n| n > MAX_STRING_LENGTH as f64) {
+                return Err(memory_error("a string of that length"));
+            }
+        }
     }
-    guarded.original.call(this, args, context)
+    let result = guarded.original.call(this, args, context)?;
+    if guarded.check == Check::Replace && result.as_string().is_some_and(|s| s.len() as u64 > MAX_STRING_LENGTH) {
+        return Err(memory_error("a string of that length"));
+    }
+    Ok(result)
+}
+
+/// Matches counted by [`count_match`] (how many, and their code units), with what the bound
+/// of the result needs: the length of the string and the most each match can add.
+#[derive(Clone, Trace, Finalize)]
+struct Matches {
+    #[unsafe_ignore_trace]
+    seen: Rc<Cell<(f64, f64)>>,
+    length: f64,
+    per_match: f64,
+}
+
+impl Matches {
+    /// The most code units the result can have, from the matches seen so far.
+    fn bound(&self) -> f64 {
+        let (count, units) = self.seen.get();
+        self.length - units + count * self.per_match
+    }
+}
+
+/// Counts one match, and stops the search as soon as the result is sure to be over the limit.
+fn count_match(_this: &JsValue, args: &[JsValue], matches: &Matches, _context: &mut Context) -> JsResult<JsValue> {
+    let (count, units) = matches.seen.get();
+    let matched = args.first().and_then(JsValue::as_string).map_or(0, |s| s.len());
+    matches.seen.set((count + 1.0, units + matched as f64));
+    if matches.bound() > MAX_STRING_LENGTH as f64 {
+        return Err(memory_error("a string of that length"));
+    }
+    Ok(JsValue::from(js_string!()))
+}
+
+/// A rough bound up to which a replacement runs and its result is checked afterwards: counting
+/// matches one callback at a time costs more than making a result of up to 32 Mi code units.
+const CHECK_AFTER: f64 = 16.0 * MAX_STRING_LENGTH as f64;
+
+/// The most code units `this.replace(pattern, replacement)` (or `replaceAll`) can return, for a
+/// string `this` and replacement: `None` for a call left to the check of its result (a function
+/// replacement, or a `this` or pattern whose conversion or search has effects that counting
+/// would repeat: objects, sticky expressions). Each match adds at most the replacement, and
+/// each `$` in it at most the whole string (`` $` ``, `$'`, `$&`). Where a rough bound is past
+/// [`CHECK_AFTER`], the matches are counted, until the bound is sure to be over the limit.
+fn replaced_length(
+    this: &JsValue,
+    args: &[JsValue],
+    original: &JsObject,
+    context: &mut Context,
+) -> JsResult<Option<f64>> {
+    let (Some(text), Some(replacement)) = (this.as_string(), args.get(1).and_then(JsValue::as_string)) else {
+        return Ok(None);
+    };
+    let pattern = args.first().cloned().unwrap_or_default();
+    if let Some(object) = pattern.as_object() {
+        let Ok(regexp) = JsRegExp::from_object(object.clone()) else { return Ok(None) };
+        if regexp.flags(context)?.contains('y') {
+            return Ok(None);
+        }
+    } else if !pattern.is_string() {
+        return Ok(None);
+    }
+    let length = text.len() as f64;
+    let dollars = replacement.iter().filter(|&unit| unit == u16::from(b'$')).count() as f64;
+    let per_match = replacement.len() as f64 + dollars * length;
+    let rough = length + (length + 1.0) * per_match;
+    if rough <= CHECK_AFTER {
+        return Ok(Some(rough.min(MAX_STRING_LENGTH as f64)));
+    }
+    let matches = Matches { seen: Rc::default(), length, per_match };
+    let counter = FunctionObjectBuilder::new(
+        context.realm(),
+        NativeFunction::from_copy_closure_with_captures(count_match, matches.clone()),
+    )
+    .length(1)
+    .build();
+    match original.call(this, &[pattern, counter.into()], context) {
+        Ok(_) => Ok(Some(matches.bound())),
+        Err(_) if matches.bound() > MAX_STRING_LENGTH as f64 => Ok(Some(matches.bound())),
+        Err(error) => Err(error),
+    }
 }
 
 fn wrap(object: &JsObject, name: &str, check: Check, context: &mut Context) -> JsResult<()> {
@@ -136,6 +235,8 @@ pub fn install(context: &mut Context) -> JsResult<()> {
     wrap(&string_prototype, "repeat", Check::Repeat, context)?;
     wrap(&string_prototype, "padStart", Check::Pad, context)?;
     wrap(&string_prototype, "padEnd", Check::Pad, context)?;
+    wrap(&string_prototype, "replace", Check::Replace, context)?;
+    wrap(&string_prototype, "replaceAll", Check::Replace, context)?;
 
     // `Array` itself: a native constructor that checks the length and builds the array with the
     // real one; `prototype`, `constructor` and `Symbol.species` point where they did.
