@@ -123,15 +123,17 @@ impl Njs {
             })?;
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
+        // njs's console.log cuts a long line at 2,048 bytes, which can split a character: read
+        // bytes and keep what is not UTF-8 as U+FFFD, rather than lose the whole output.
         let out_thread = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = stdout.read_to_string(&mut s);
-            s
+            let mut bytes = Vec::new();
+            let _ = stdout.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
         });
         let err_thread = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = stderr.read_to_string(&mut s);
-            s
+            let mut bytes = Vec::new();
+            let _ = stderr.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
         });
         let deadline = Instant::now() + self.timeout;
         loop {

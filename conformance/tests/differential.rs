@@ -127,6 +127,10 @@ const REGRESSIONS: &[(&str, &[&str])] = &[
             "return event.request;",
         ],
     ),
+    (
+        "njs cuts a console line at 2,048 bytes inside a character: its output is read as lossy UTF-8, not lost (cargo-fuzz differential target)",
+        &["console.log('x' + 'é'.repeat(1500));", "return event.request;"],
+    ),
 ];
 
 #[test]
