@@ -121,20 +121,10 @@ impl Njs {
                     self.program.display()
                 ))
             })?;
-        let mut stdout = child.stdout.take().expect("piped");
-        let mut stderr = child.stderr.take().expect("piped");
-        // njs's console.log cuts a long line at 2,048 bytes, which can split a character: read
-        // bytes and keep what is not UTF-8 as U+FFFD, rather than lose the whole output.
-        let out_thread = std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = stdout.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        });
-        let err_thread = std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = stderr.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        });
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        let out_thread = read_lossy(stdout);
+        let err_thread = read_lossy(stderr);
         let deadline = Instant::now() + self.timeout;
         loop {
             match child.try_wait() {
@@ -171,6 +161,17 @@ impl Engine for Njs {
 }
 
 /// Splits njs's output into one outcome per invocation.
+/// Reads a child's stream to its end on a thread of its own. njs's console.log cuts a long line
+/// at 2,048 bytes, which can split a character: what is not UTF-8 becomes U+FFFD, rather than
+/// the whole output being lost.
+fn read_lossy(mut stream: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
 fn parse_output(stdout: &str, stderr: &str, invocations: &[Invocation]) -> Vec<Outcome> {
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut logs: Vec<String> = Vec::new();

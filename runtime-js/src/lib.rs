@@ -99,7 +99,7 @@
 //! - gives `cf.edgeLocation` fixed values ([`EdgeLocation`]) and `{}` in viewer-response calls;
 //! - seeds `Math.random` from [`Options::random_seed`], not from the clock;
 //! - fails a call at 100 % of the estimated budget, where CloudFront fails or throttles a
-//!   function that runs past its unpublished time limit.
+//!   function that runs past its unpublished time limit;
 //! - divides an integer zero by a negative integer to `0`, not `-0`, when both operands are
 //!   results of integer arithmetic (`0 / (1 - 24)`; boa 0.22's integer fast path): only
 //!   `Object.is`, `1 / x` and `console.log` can tell.
@@ -131,7 +131,7 @@
 //!   (`qs.stringify({a: [], b: 1})` is `&b=1`, Node.js's is `b=1`); this runtime follows Node.js;
 //! - it throws a `TypeError` for calling something that is not a function before it evaluates the
 //!   arguments (`(1).nope(decodeURIComponent('%'))` throws a `TypeError` there); this runtime
-//!   evaluates the arguments first, as the language standard says, so the `URIError` comes first.
+//!   evaluates the arguments first, as the language standard says, so the `URIError` comes first;
 //! - its command line has no memory limit: a function that builds more than CloudFront's 2 MB
 //!   (the allocation guards of `host/guards.rs`) runs on there and throws a `RangeError` here.
 
