@@ -42,8 +42,10 @@ pub fn minify(source: &str, pretty: bool) -> Result<String, String> {
                     module: true,
                     top_retain: KEEP.iter().map(|&n| n.into()).collect(),
                     passes: 3,
-                    // ES5 keeps the compressor from introducing newer syntax such as `catch {}`.
-                    ecma: EsVersion::Es5,
+                    // ES2015 lets the compressor write arrow functions, which cloudfront-js-2.0
+                    // has; it stays below ES2019, so it never writes `catch {}`, which it lacks.
+                    ecma: EsVersion::Es2015,
+                    unsafe_arrows: true,
                     ..Default::default()
                 }),
                 mangle: Some(MangleOptions {

@@ -459,6 +459,57 @@ pub fn javascript_source(regex: &PathRegex) -> String {
     out
 }
 
+/// What generated code needs to know of an expression's structure to write it short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Structure {
+    /// The top level is an alternation (`a|b`), so anchoring it needs a group: `^(?:a|b)$`.
+    pub alternation: bool,
+    /// For each capturing group, in order: whether every match sets it. A group under an
+    /// alternative or a repetition that may run zero times can be left undefined (JavaScript
+    /// also clears a repeated group's inner captures on each pass, and those sit under an
+    /// alternative or an optional repetition whenever they can be missed).
+    pub always_set: Vec<bool>,
+}
+
+/// The [`Structure`] of a checked expression.
+pub fn structure(regex: &PathRegex) -> Structure {
+    let mut always_set = vec![false; regex.groups.len()];
+    let Ok(tree) = ast::parse::Parser::new().parse(&regex.source) else {
+        return Structure { alternation: true, always_set };
+    };
+    fn walk(node: &Ast, optional: bool, out: &mut [bool]) {
+        match node {
+            Ast::Group(group) => {
+                if let Some(index) = group.capture_index()
+                    && let Some(slot) = out.get_mut(index as usize - 1)
+                {
+                    *slot = !optional;
+                }
+                walk(&group.ast, optional, out);
+            }
+            Ast::Repetition(repetition) => {
+                let may_skip = match &repetition.op.kind {
+                    RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => true,
+                    RepetitionKind::OneOrMore => false,
+                    RepetitionKind::Range(
+                        RepetitionRange::Exactly(n) | RepetitionRange::AtLeast(n) | RepetitionRange::Bounded(n, _),
+                    ) => *n == 0,
+                };
+                walk(&repetition.ast, optional || may_skip, out);
+            }
+            Ast::Alternation(alternation) => {
+                for branch in &alternation.asts {
+                    walk(branch, optional || alternation.asts.len() > 1, out);
+                }
+            }
+            Ast::Concat(concat) => concat.asts.iter().for_each(|part| walk(part, optional, out)),
+            _ => {}
+        }
+    }
+    walk(&tree, false, &mut always_set);
+    Structure { alternation: matches!(tree, Ast::Alternation(_)), always_set }
+}
+
 /// Collects `(start, length)` of each `(?<name>` opening.
 struct NamedGroups<'a>(&'a mut Vec<(usize, usize)>);
 
@@ -573,6 +624,21 @@ mod tests {
         assert_eq!(regex.groups, ["lang", ""]);
         assert_eq!(javascript_source(&regex), "\\/([a-z]{2})\\/(.*)");
         assert_eq!(sample(&regex).as_deref(), Some("/aa/0"));
+    }
+
+    #[test]
+    fn structure_says_which_groups_every_match_sets() {
+        let of = |text: &str| structure(&parse_sensitive(&word(text)).unwrap());
+        let shape = of("~/(?<lang>en|de)/(a)?/(c){0,2}/(d){1,2}/(?:(e)|f)");
+        assert!(!shape.alternation);
+        assert_eq!(shape.always_set, [true, false, false, true, false]);
+        assert_eq!(of("~/(b)*/x").always_set, [false]);
+        assert_eq!(of("~/(g)+/x").always_set, [true]);
+        // Inside a group that is always set, an alternative still makes its own groups optional.
+        assert_eq!(of("~/((x)|y)+").always_set, [true, false]);
+        let top = of("~/a/(x)|/b/(y)");
+        assert!(top.alternation);
+        assert_eq!(top.always_set, [false, false]);
     }
 
     #[test]

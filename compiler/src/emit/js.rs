@@ -51,8 +51,14 @@ pub fn path_regex_source(pattern: &PathPattern, settings: &Settings) -> String {
 
 fn path_regex_text(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
     if let Some(regex) = &pattern.regex {
-        // Anchored like every pattern; its groups capture whether or not the rule uses them.
-        return format!("^(?:{})$", rules_dsl::regex_pattern::javascript_source(regex));
+        // Anchored like every pattern (a top-level `a|b` in a group); its groups capture
+        // whether or not the rule uses them.
+        let source = rules_dsl::regex_pattern::javascript_source(regex);
+        return if rules_dsl::regex_pattern::structure(regex).alternation {
+            format!("^(?:{source})$")
+        } else {
+            format!("^{source}$")
+        };
     }
     let mut re = String::from("^");
     for segment in &pattern.segments {
@@ -100,14 +106,30 @@ pub fn prefix_regex(prefix: &str, settings: &Settings) -> String {
     re
 }
 
+/// Which captures of a pattern a match may leave undefined: the splat of `/a/*` (which also
+/// matches `/a`), and the optional groups of a regular expression. Placeholders, and the splat
+/// of `/a/b-*`, are always set.
+pub fn may_be_unset(pattern: &PathPattern) -> Vec<bool> {
+    if let Some(regex) = &pattern.regex {
+        return rules_dsl::regex_pattern::structure(regex).always_set.iter().map(|set| !set).collect();
+    }
+    let mut unset = vec![false; pattern.capture_names().len()];
+    if pattern.splat
+        && pattern.splat_prefix.is_none()
+        && let Some(last) = unset.last_mut()
+    {
+        *last = true;
+    }
+    unset
+}
+
 /// An expression for a target: literal pieces and `m[i]` captures joined with `+`.
 ///
-/// Captures that may be undefined (the splat, at `guard_from`, or every group of a regular
-/// expression, `guard_from` 0) are guarded with `|| ""`.
+/// Captures that may be undefined (`unset`, from [`may_be_unset`]) are guarded with `|| ""`.
 /// A target that starts with slashes directly followed by a capture goes through `collapse()`,
 /// so that a captured `/evil.com` cannot turn `/:splat` into `//evil.com`.
-pub fn target(target: &Target, guard_from: Option<usize>) -> String {
-    let expr = concat(target, guard_from);
+pub fn target(target: &Target, unset: &[bool]) -> String {
+    let expr = concat(target, unset);
     let lead = match target.pieces.as_slice() {
         [Piece::Text(text), Piece::Capture(_), ..] => text.chars().all(|c| c == '/' || c == '\\'),
         [Piece::Capture(_), ..] => true,
@@ -116,13 +138,13 @@ pub fn target(target: &Target, guard_from: Option<usize>) -> String {
     if lead { format!("collapse({expr})") } else { expr }
 }
 
-fn concat(target: &Target, guard_from: Option<usize>) -> String {
+fn concat(target: &Target, unset: &[bool]) -> String {
     let parts: Vec<String> = target
         .pieces
         .iter()
         .map(|piece| match piece {
             Piece::Text(text) => string(text),
-            Piece::Capture(index) if guard_from.is_some_and(|from| *index >= from) => {
+            Piece::Capture(index) if unset.get(*index).copied().unwrap_or(true) => {
                 format!("(m[{}] || \"\")", index + 1)
             }
             Piece::Capture(index) => format!("m[{}]", index + 1),

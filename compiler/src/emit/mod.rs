@@ -447,16 +447,12 @@ fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_hos
 }
 
 fn route_action(route: &Route) -> String {
-    let splat = if route.matcher.path.regex.is_some() {
-        Some(0)
-    } else {
-        route.matcher.path.splat.then(|| route.matcher.path.capture_names().len() - 1)
-    };
+    let unset = js::may_be_unset(&route.matcher.path);
     match &route.action {
         Action::Redirect { status, target, keep_query } => {
-            format!("return redirect({status}, {}, {}, request);", js::target(target, splat), u8::from(*keep_query))
+            format!("return redirect({status}, {}, {}, request);", js::target(target, &unset), u8::from(*keep_query))
         }
-        Action::Rewrite { target } => format!("w = {};", js::target(target, splat)),
+        Action::Rewrite { target } => format!("w = {};", js::target(target, &unset)),
         Action::Respond { status, body } => match body {
             Some(body) => format!("return respond({status}, {});", js::string(body)),
             None => format!("return respond({status});"),

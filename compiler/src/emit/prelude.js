@@ -8,10 +8,11 @@
 // callback is a native function, so the cost stays flat however many escapes a URI holds.
 // The regular expressions are built once, with the function, not on every call (`replace`
 // starts a global expression from the beginning each time, so sharing them is safe).
-var upper = /*#__PURE__*/ Function.prototype.call.bind("".toUpperCase),
+// UNRESERVED's group captures, to be short: `decodeURIComponent` reads only its first argument.
+var upper = /*#__PURE__*/ "".toUpperCase.call.bind("".toUpperCase),
   NON_ASCII = /[^!-~]+/g,
-  ESCAPE = /%[0-9a-f]{2}/gi,
-  UNRESERVED = /%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)/g;
+  ESCAPE = /%[\da-f]{2}/gi,
+  UNRESERVED = /%(3\d|[46][1-9A-F]|[57][\dA]|2[DE]|5F|7E)/g;
 function norm(u) {
   try {
     return u.replace(NON_ASCII, encodeURIComponent).replace(ESCAPE, upper).replace(UNRESERVED, decodeURIComponent);
