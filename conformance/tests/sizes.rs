@@ -35,6 +35,7 @@ enum Rules {
 const ROWS: &[Row] = &[
     Row { name: "spec example", rules: Rules::Cases("rules/spec-example.toml"), dir: Some("sizes/spec-example") },
     Row { name: "header-heavy site", rules: Rules::Cases("sizes/headers/cases.toml"), dir: Some("sizes/headers") },
+    Row { name: "regex-heavy site", rules: Rules::Cases("rules/regex.toml"), dir: Some("sizes/regex") },
     Row {
         name: "cert-manager import",
         rules: Rules::Import(importers::Format::Netlify, "cert-manager-website/_redirects"),
@@ -71,13 +72,16 @@ fn pipe(mut command: Command, input: &str) -> String {
 
 const IMPORT: &str = "import cf from 'cloudfront';\n";
 
-/// terser on an ES module, keeping the top-level `handler` that CloudFront calls.
+/// terser on an ES module, keeping the top-level `handler` that CloudFront calls. ES2015 output
+/// (arrow functions), as hedgec's minifier writes: cloudfront-js-2.0 has arrows, not `catch {}`.
 fn terser(code: &str) -> String {
     let mut command = Command::new(tool("terser"));
     command.args([
         "--module",
+        "--ecma",
+        "2015",
         "--compress",
-        "passes=3,unsafe=true,top_retain=[handler]",
+        "passes=3,unsafe=true,unsafe_arrows=true,top_retain=[handler]",
         "--mangle",
         "reserved=[handler]",
     ]);
@@ -85,11 +89,12 @@ fn terser(code: &str) -> String {
 }
 
 /// esbuild renames top-level names of an ES module, `handler` included, so the function is
-/// minified as a script (whose top-level names are kept) and its one import put back.
+/// minified as a script (whose top-level names are kept) and its one import put back. The
+/// target is ES2018, the last without `catch {}`, which cloudfront-js-2.0 lacks.
 fn esbuild(code: &str) -> String {
     let imports = code.contains(IMPORT);
     let mut command = Command::new(tool("esbuild"));
-    command.args(["--minify", "--loader=js", "--log-level=warning"]);
+    command.args(["--minify", "--loader=js", "--target=es2018", "--log-level=warning"]);
     let minified = pipe(command, &code.replace(IMPORT, ""));
     if imports { format!("import cf from\"cloudfront\";{minified}") } else { minified }
 }

@@ -35,7 +35,7 @@ fn regex_text(text: &str) -> String {
 
 /// A regular-expression literal that matches canonical request paths exactly as
 /// `rules_dsl::pattern::PathMatch::path` does, capturing placeholders and then the splat (or,
-/// when `capture` is false, with no groups that capture).
+/// when `capture` is false, for `.test()` only: its groups are not read).
 pub fn path_regex(pattern: &PathPattern, settings: &Settings, capture: bool) -> String {
     let mut re = format!("/{}/", path_regex_text(pattern, settings, capture));
     if settings.case == Case::Insensitive {
@@ -74,7 +74,8 @@ fn path_regex_text(pattern: &PathPattern, settings: &Settings, capture: bool) ->
         re.push_str(&regex_text(prefix));
         re.push_str(if capture { "(.*)" } else { ".*" });
     } else if pattern.splat {
-        re.push_str(if capture { "(?:\\/(.*))?" } else { "(?:\\/.*)?" });
+        // Without captures the regex is only tested, so its group may capture: shorter.
+        re.push_str(if capture { "(?:\\/(.*))?" } else { "(\\/.*)?" });
     } else if settings.slash == Slash::Fold {
         re.push_str("\\/?");
     } else if pattern.trailing_slash {

@@ -1,6 +1,22 @@
 // The header-heavy site's response side, written by hand: security headers everywhere, then
-// caching and CORS by path prefix, matched against the path the viewer asked for.
+// caching and CORS by path prefix, matched against the canonical form of the path the viewer
+// asked for.
 var YEAR = 'public, max-age=31536000, immutable';
+
+// Non-ASCII as UTF-8 escapes, escapes in upper case, escapes of unreserved characters decoded:
+// the canonical form the rules language matches paths in.
+function canonical(uri) {
+  try {
+    return uri
+      .replace(/[^!-~]+/g, encodeURIComponent)
+      .replace(/%[0-9a-f]{2}/gi, function (e) {
+        var c = String.fromCharCode(parseInt(e.slice(1), 16));
+        return /[\w.~-]/.test(c) ? c : e.toUpperCase();
+      });
+  } catch (e) {
+    return uri;
+  }
+}
 
 function under(path, prefix) {
   return path === prefix || path.startsWith(prefix + '/');
@@ -12,7 +28,7 @@ function set(headers, values) {
 
 function handler(event) {
   var original = event.request.headers['x-path'];
-  var path = original ? original.value : event.request.uri;
+  var path = canonical(original ? original.value : event.request.uri);
   var headers = event.response.headers;
   set(headers, {
     'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
