@@ -14,6 +14,10 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
+/// The allocator the hedgec binary runs `hedgec dev` with (hedgec/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Connections kept open at once, and requests per connection.
 const CONNECTIONS: usize = 8;
 const REQUESTS_PER_CONNECTION: usize = 400;

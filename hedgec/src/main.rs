@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// mimalloc rather than the system allocator: the local runtime allocates on every call (events,
+/// objects, strings), and `hedgec dev` serves about a quarter more requests a second with it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // `-V` names the program, not the subcommand: clap would print `hedgec-compile 0.1.0` for
     // `hedgec compile -V`, and would first complain about the subcommand's missing arguments.
