@@ -14,9 +14,8 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
-/// The allocator the hedgec binary runs `hedgec dev` with (hedgec/src/main.rs).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The benchmarks' allocator (the hedgec binary's) comes with this crate.
+use benches as _;
 
 /// Connections kept open at once, and requests per connection.
 const CONNECTIONS: usize = 8;

@@ -29,11 +29,6 @@ use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use serde_json::{Value, json};
 
-/// The allocator of the hedgec binary, whose `test`, `run` and `dev` this runtime serves
-/// (hedgec/src/main.rs).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     print_compute();
     divan::main();

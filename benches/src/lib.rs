@@ -1,7 +1,12 @@
-//! Corpora shared by the benchmarks, read from `../shared/external` beside the repository.
+//! Corpora shared by the benchmarks, read from `../shared/external` beside the repository, and
+//! the allocator every benchmark runs with: the hedgec binary's (each bench links this crate).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+
+/// mimalloc, as in hedgec/src/main.rs, so that the benchmarks time what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A file under `shared/external/`.
 pub fn external(path: &str) -> PathBuf {

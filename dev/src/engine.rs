@@ -60,6 +60,8 @@ pub struct RequestResult {
     pub has_response_function: bool,
     /// The function's file name, for messages.
     pub function_name: String,
+    /// The event the function ran on, handed back (the viewer-response event is built from it).
+    pub invocation: Invocation,
 }
 
 /// A request and the rules that served it, explained only when the `/_hedgec/` page is shown:
@@ -222,7 +224,7 @@ impl Worker {
             let loaded = self.load(published.current());
             match job {
                 Job::Request(spec, invocation, reply) => {
-                    let _ = reply.send(loaded.map(|loaded| loaded.request(&spec, &invocation)));
+                    let _ = reply.send(loaded.map(|loaded| loaded.request(&spec, invocation)));
                 }
                 Job::Response(invocation, reply) => {
                     let outcome = match loaded {
@@ -269,7 +271,7 @@ impl Loaded {
         Ok(Loaded { request_name: site.request.name.clone(), rules: site.rules.clone(), request, response, store })
     }
 
-    fn request(&mut self, spec: &RequestSpec, invocation: &Invocation) -> RequestResult {
+    fn request(&mut self, spec: &RequestSpec, invocation: Invocation) -> RequestResult {
         let call = self.request.call(&invocation.event, invocation.raw_query.as_deref(), &self.store);
         let outcome = cases::boa::outcome(call);
         let function_name = self.request_name.clone();
@@ -282,7 +284,14 @@ impl Loaded {
             },
             None => function_name.clone(),
         });
-        RequestResult { outcome, answered_by, explain, has_response_function: self.response.is_some(), function_name }
+        RequestResult {
+            outcome,
+            answered_by,
+            explain,
+            has_response_function: self.response.is_some(),
+            function_name,
+            invocation,
+        }
     }
 }
 

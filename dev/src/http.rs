@@ -66,7 +66,6 @@ async fn answer(state: &State, request: Request<Incoming>, peer: SocketAddr) -> 
             return Answer::from(html(StatusCode::BAD_REQUEST, pages::message("Bad request", &message, "")), "hedgec");
         }
     };
-    let event = viewer.invocation.event.clone();
     let result = match state.engine.request(viewer.spec, viewer.invocation).await {
         Ok(result) => result,
         Err(diagnostics) => {
@@ -84,7 +83,7 @@ async fn answer(state: &State, request: Request<Incoming>, peer: SocketAddr) -> 
             viewer_response(generated, request.method() == hyper::Method::HEAD),
             result.answered_by.clone().unwrap_or_default(),
         ),
-        (None, None, Some(forwarded)) => to_origin(state, &result, &event, forwarded.clone(), request).await,
+        (None, None, Some(forwarded)) => to_origin(state, &result, forwarded.clone(), request).await,
         (None, None, None) => function_error(&result.function_name, "the function returned nothing"),
     };
     answer.compute = answer.compute.max(result.outcome.compute_utilization);
@@ -342,13 +341,7 @@ fn bad_gateway(title: &str, sentence: &str) -> Response<Body> {
     html(StatusCode::BAD_GATEWAY, pages::message(title, sentence, ""))
 }
 
-async fn to_origin(
-    state: &State,
-    result: &RequestResult,
-    event: &Value,
-    forwarded: Value,
-    request: Request<Incoming>,
-) -> Answer {
+async fn to_origin(state: &State, result: &RequestResult, forwarded: Value, request: Request<Incoming>) -> Answer {
     let (origin, answered_by) = match choose_origin(state, result) {
         Ok(chosen) => chosen,
         Err(nowhere) => return Answer::from(bad_gateway(&nowhere.title, &nowhere.sentence), nowhere.label),
@@ -376,7 +369,7 @@ async fn to_origin(
     if !result.has_response_function || status >= 400 {
         return Answer::from(response, answered_by);
     }
-    let event = response_event(event, &forwarded, status, response.headers());
+    let event = response_event(&result.invocation.event, &forwarded, status, response.headers());
     let outcome = state.engine.response(event).await;
     print_logs("viewer-response.js", &outcome.logs);
     let mut answer = match (&outcome.error, outcome.response()) {
