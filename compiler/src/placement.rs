@@ -59,7 +59,10 @@ pub fn place<'r>(rules: &'r Rules, options: &CompileOptions) -> Result<Placement
         let mut spill = BTreeSet::new();
         loop {
             let excess = model.request_bytes(&plan)?.saturating_sub(options.max_function_bytes);
-            let more = SizeModel::groups_to_spill(spillable_groups(&plan, settings), excess);
+            // A group the plan kept in code although asked to spill it is not offered again:
+            // asking again would plan the same and loop for ever.
+            let candidates = spillable_groups(&plan, settings).into_iter().filter(|(g, _)| !spill.contains(g));
+            let more = SizeModel::groups_to_spill(candidates.collect(), excess);
             if more.is_empty() {
                 break;
             }
