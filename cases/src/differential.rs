@@ -412,6 +412,9 @@ fn error_class(error: &str) -> String {
     }
 }
 
+/// The local result of a call the runtime stopped for its compute budget.
+const OVER_BUDGET: &str = "InternalError";
+
 /// The two engines a comparison runs on.
 #[derive(Clone, Debug)]
 pub struct Engines {
@@ -602,6 +605,15 @@ pub fn compare(engines: &Engines, programs: &[Program]) -> Result<Report, Engine
         Err(_) if engines.run_local(&programs[0])[0].result.starts_with("load:") => {
             return Ok(Report { invalid: 1, ..Report::default() });
         }
+        // njs has no compute limit: a program it runs past its timeout is one the runtime must
+        // stop for its budget. When it did, on every call, neither engine answered; otherwise
+        // the runtime finished what njs could not, which is a finding.
+        Err(error)
+            if error.0.starts_with(crate::njs::TIMED_OUT)
+                && engines.run_local(&programs[0]).iter().all(|seen| seen.result == OVER_BUDGET) =>
+        {
+            return Ok(Report { unreported: events().len(), ..Report::default() });
+        }
         Err(error) => {
             let finding = Finding {
                 event_type: "load",
@@ -737,6 +749,19 @@ fn builtins(program: &Program) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_program_njs_runs_past_its_timeout_and_the_runtime_stops_is_unanswered() {
+        if std::process::Command::new("njs").arg("-v").output().is_err() {
+            eprintln!("skipped: njs is not installed");
+            return;
+        }
+        let engines = Engines::new(Njs { timeout: std::time::Duration::from_secs(2), ..Njs::default() });
+        let endless = Program { lines: vec!["while (true) {}".into()] };
+        let report = compare(&engines, &[endless]).expect("compares");
+        assert!(report.findings.is_empty(), "{:?}", report.findings.iter().map(|f| &f.class).collect::<Vec<_>>());
+        assert_eq!(report.unreported, 2);
+    }
 
     #[test]
     fn long_numbers_compare_to_15_digits_and_short_ones_as_written() {

@@ -70,6 +70,9 @@ const DRIVER: &str = r#"
 })();
 "#;
 
+/// How the error of a run that outlived [`Njs::timeout`] begins.
+pub const TIMED_OUT: &str = "njs did not finish within";
+
 /// The njs command-line interpreter.
 #[derive(Clone, Debug)]
 pub struct Njs {
@@ -133,7 +136,7 @@ impl Njs {
                 _ => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    return Err(EngineError(format!("njs did not finish within {:?}", self.timeout)));
+                    return Err(EngineError(format!("{TIMED_OUT} {:?}", self.timeout)));
                 }
             }
         }

@@ -44,6 +44,23 @@ pub fn path_regex(pattern: &PathPattern, settings: &Settings, capture: bool) -> 
     re
 }
 
+/// One regular-expression literal matching any of `patterns` (none a `~REGEX`), for `.test()`:
+/// each anchored alternative is the pattern's [`path_regex`] without its anchors.
+pub fn path_regex_alternation(patterns: &[&PathPattern], settings: &Settings) -> String {
+    let alternatives: Vec<String> = patterns
+        .iter()
+        .map(|pattern| {
+            let text = path_regex_text(pattern, settings, false);
+            text.strip_prefix('^').and_then(|t| t.strip_suffix('$')).unwrap_or(&text).to_string()
+        })
+        .collect();
+    let mut re = format!("/^(?:{})$/", alternatives.join("|"));
+    if settings.case == Case::Insensitive {
+        re.push('i');
+    }
+    re
+}
+
 /// The source of [`path_regex`] with its groups, for `new RegExp(source, flags)`.
 pub fn path_regex_source(pattern: &PathPattern, settings: &Settings) -> String {
     path_regex_text(pattern, settings, true)

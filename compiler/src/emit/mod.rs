@@ -420,11 +420,95 @@ fn common_prefix(a: &str, b: &str) -> usize {
     a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
 }
 
+/// What makes redirects one family: each sends the path it matched on, unchanged, to one literal
+/// prefix (`redirect /:platform/a/:page/ /v1/:platform/a/:page/`), with one status and query
+/// setting. A run of them is one branch: one expression with an alternative per rule, and one
+/// target, the prefix and the path. Rules in a run share their action, so trying them as one
+/// keeps first-match order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Family {
+    prefix: String,
+    status: u16,
+    keep_query: bool,
+    trailing_slash: bool,
+}
+
+/// The family of a redirect whose target is a literal prefix followed by its own source,
+/// placeholder for placeholder. Only case-sensitive sites: there the path the rule matched is
+/// the target's text, literal segments included. The prefix must not be empty, end with a slash
+/// or hold a query or fragment: the target stays what the rule wrote, and never `//host`.
+fn family(route: &Route, settings: &Settings) -> Option<Family> {
+    let Action::Redirect { status, target, keep_query } = &route.action else { return None };
+    let path = &route.matcher.path;
+    let params = path.segments.iter().filter(|s| matches!(s, Segment::Param(_))).count();
+    if route.matcher.host.is_some()
+        || !route.matcher.conditions.is_empty()
+        || path.regex.is_some()
+        || path.splat
+        || params == 0
+        || settings.case != Case::Sensitive
+    {
+        return None;
+    }
+    // The source as a target would write it, with a mark for each placeholder.
+    let marks: Vec<String> = (0..params).map(|i| format!("\u{0}{i}\u{0}")).collect();
+    let mut source = String::new();
+    let mut next = marks.iter();
+    for segment in &path.segments {
+        source.push('/');
+        match segment {
+            Segment::Literal(text) => source.push_str(text),
+            Segment::Param(_) => source.push_str(next.next()?),
+        }
+    }
+    if path.trailing_slash {
+        source.push('/');
+    }
+    let written = target.instantiate(&marks);
+    let prefix = written.strip_suffix(&source)?;
+    let safe = !prefix.is_empty()
+        && !prefix.ends_with(['/', '\\'])
+        && !prefix.contains(['?', '#', '\0'])
+        && !prefix.chars().all(|c| c == '/' || c == '\\');
+    safe.then(|| Family {
+        prefix: prefix.to_string(),
+        status: *status,
+        keep_query: *keep_query,
+        trailing_slash: path.trailing_slash,
+    })
+}
+
+/// One branch for a run of a family (see [`Family`]).
+fn family_branch(family: &Family, routes: &[&Route], settings: &Settings) -> (String, String) {
+    let paths: Vec<&rules_dsl::ir::PathPattern> = routes.iter().map(|r| &r.matcher.path).collect();
+    let condition = format!("{}.test(n)", js::path_regex_alternation(&paths, settings));
+    // The canonical path the rule matched; with `set slash fold` it may or may not end with the
+    // slash the rule's target writes.
+    let path = match (settings.slash, family.trailing_slash) {
+        (Slash::Fold, true) => "n.replace(/\\/$/, \"\") + \"/\"",
+        (Slash::Fold, false) => "n.replace(/\\/$/, \"\")",
+        (Slash::Exact, _) => "n",
+    };
+    let action = format!(
+        "return redirect({}, {} + {path}, {}, request);",
+        family.status,
+        js::string(&family.prefix),
+        u8::from(family.keep_query)
+    );
+    (condition, action)
+}
+
+/// The smallest run of a family written as one branch: a lone rule is its own branch.
+const MIN_FAMILY_RUN: usize = 2;
+
 /// The if-chain branches of routes in file order; with `tables`, each run of consecutive routes
-/// that fit a table row becomes one branch that tries them with `table`.
+/// that fit a table row becomes one branch that tries them with `table`, and each run of
+/// redirects of one [`Family`] becomes one branch.
 fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_host: bool) -> Vec<(String, String)> {
     let mut branches = Vec::new();
     let mut run: Vec<TableRow> = Vec::new();
+    let mut kin: Vec<&Route> = Vec::new();
+    let mut kin_family: Option<Family> = None;
     let host = if uses_host { ", host" } else { "" };
     let flush = |run: &mut Vec<TableRow>, branches: &mut Vec<(String, String)>| {
         if !run.is_empty() {
@@ -433,16 +517,34 @@ fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_hos
             run.clear();
         }
     };
+    let flush_kin = |kin: &mut Vec<&Route>, family: &mut Option<Family>, branches: &mut Vec<(String, String)>| {
+        match family.take() {
+            Some(family) if kin.len() >= MIN_FAMILY_RUN => branches.push(family_branch(&family, kin, settings)),
+            _ => branches.extend(kin.iter().map(|route| (route_condition(route, settings), route_action(route)))),
+        }
+        kin.clear();
+    };
     for route in routes {
-        match table_row(route, settings).filter(|_| tables) {
-            Some(row) => run.push(row),
-            None => {
-                flush(&mut run, &mut branches);
-                branches.push((route_condition(route, settings), route_action(route)));
+        if let Some(row) = table_row(route, settings).filter(|_| tables) {
+            flush_kin(&mut kin, &mut kin_family, &mut branches);
+            run.push(row);
+            continue;
+        }
+        flush(&mut run, &mut branches);
+        let family = family(route, settings);
+        if family.is_none() || family != kin_family {
+            flush_kin(&mut kin, &mut kin_family, &mut branches);
+        }
+        match family {
+            Some(family) => {
+                kin_family = Some(family);
+                kin.push(route);
             }
+            None => branches.push((route_condition(route, settings), route_action(route))),
         }
     }
     flush(&mut run, &mut branches);
+    flush_kin(&mut kin, &mut kin_family, &mut branches);
     branches
 }
 

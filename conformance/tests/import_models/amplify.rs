@@ -324,12 +324,7 @@ pub fn trials(trials: &mut Vec<Trial>) {
     trials.push(Trial::test("cli::amplify_custom_http", custom_http));
     for corpus in CORPORA {
         trials.push(Trial::test(format!("corpus::{}::import", corpus.name), move || counts(corpus)));
-        // The documentation site's 2,036 rules take over half an hour on both engines in a debug
-        // build: run with `-- --ignored` (or in release) rather than in every CI run.
-        let heavy = corpus.counts[0] > 1_000;
-        trials.push(
-            Trial::test(format!("corpus::{}::engines", corpus.name), move || engines(corpus)).with_ignored_flag(heavy),
-        );
+        trials.push(Trial::test(format!("corpus::{}::engines", corpus.name), move || engines(corpus)));
     }
 }
 
