@@ -24,12 +24,34 @@ pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// How many warnings a command other than `compile` prints in full: an imported site can have a
+/// thousand, and `explain` or `test` should not bury their answer under them.
+pub const SHOWN_WARNINGS: usize = 10;
+
 /// Prints diagnostics for a source file, then a one-line count.
 pub fn diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) {
+    diagnostics_shown(diagnostics, source, usize::MAX);
+}
+
+/// Prints every error and the first `shown` warnings of a source file, then a one-line count
+/// that says where to see the rest.
+pub fn diagnostics_shown(diagnostics: &[Diagnostic], source: &SourceFile, shown: usize) {
     if diagnostics.is_empty() {
         return;
     }
-    let text = rules_dsl::diagnostics::render(diagnostics, source, color());
+    let mut warnings_left = shown;
+    let printed: Vec<Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| {
+            d.is_error() || {
+                let keep = warnings_left > 0;
+                warnings_left = warnings_left.saturating_sub(1);
+                keep
+            }
+        })
+        .cloned()
+        .collect();
+    let text = rules_dsl::diagnostics::render(&printed, source, color());
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let mut summary = Vec::new();
@@ -41,7 +63,11 @@ pub fn diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) {
     }
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{text}");
-    let _ = writeln!(stderr, "{}: {}", source.name(), summary.join(", "));
+    let _ = write!(stderr, "{}: {}", source.name(), summary.join(", "));
+    if warnings > shown {
+        let _ = write!(stderr, " ({shown} shown; `hedgec compile {}` prints them all)", source.name());
+    }
+    let _ = writeln!(stderr);
 }
 
 /// Prints a mistake in an input other than a rules file (a case file, an event, a KVS file, a

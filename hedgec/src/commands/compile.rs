@@ -71,9 +71,10 @@ pub fn load_quiet(path: &Path) -> anyhow::Result<Loaded> {
     })
 }
 
-/// Reads, analyses and compiles a rules file, printing diagnostics on stderr. `Err` carries the
-/// exit status when the input could not be compiled at all.
-pub fn load(path: &Path) -> anyhow::Result<Result<Compiled, Status>> {
+/// Reads, analyses and compiles a rules file, printing diagnostics on stderr: every error, and
+/// the first `shown_warnings` warnings. `Err` carries the exit status when the input could not
+/// be compiled at all.
+pub fn load(path: &Path, shown_warnings: usize) -> anyhow::Result<Result<Compiled, Status>> {
     // Arguments given the wrong way round would read a case file as rules: one line instead of
     // an error for every line of it.
     if let Some(kind) = path.extension().and_then(|e| e.to_str()).filter(|e| ["toml", "json"].contains(e)) {
@@ -86,11 +87,11 @@ pub fn load(path: &Path) -> anyhow::Result<Result<Compiled, Status>> {
     }
     match load_quiet(path)? {
         Loaded::Rejected { source, diagnostics } => {
-            ui::diagnostics(&diagnostics, &source);
+            ui::diagnostics_shown(&diagnostics, &source, shown_warnings);
             Ok(Err(Status::Error))
         }
         Loaded::Compiled(compiled) => {
-            ui::diagnostics(&compiled.diagnostics, &compiled.source);
+            ui::diagnostics_shown(&compiled.diagnostics, &compiled.source, shown_warnings);
             Ok(Ok(*compiled))
         }
     }
@@ -104,7 +105,8 @@ fn pretty(compiled: &Compiled) -> anyhow::Result<compiler::CompileReturn> {
 
 /// Runs the command.
 pub fn run(args: &CompileArgs) -> anyhow::Result<Status> {
-    let mut compiled = match load(&args.rules)? {
+    // Reporting is this command's job: every warning.
+    let mut compiled = match load(&args.rules, usize::MAX)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };

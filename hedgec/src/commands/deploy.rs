@@ -119,7 +119,7 @@ pub fn site(args: &DeployArgs, compiled: &compile::Compiled) -> Result<deploy::S
 
 /// Runs the command.
 pub fn run(args: &DeployArgs) -> anyhow::Result<Status> {
-    let compiled = match compile::load(&args.rules)? {
+    let compiled = match compile::load(&args.rules, ui::SHOWN_WARNINGS)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };

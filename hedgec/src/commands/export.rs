@@ -107,7 +107,7 @@ fn site(args: &ExportArgs, compiled: &compile::Compiled) -> export::Site {
 
 /// Runs the command.
 pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
-    let compiled = match compile::load(&args.rules)? {
+    let compiled = match compile::load(&args.rules, ui::SHOWN_WARNINGS)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(status),
     };

@@ -77,7 +77,7 @@ pub fn load(path: &Path, kvs_file: Option<&Path>) -> anyhow::Result<Result<Targe
         };
         return Ok(Ok(Target { request: code, response: None, kvs, compiled: None }));
     }
-    let compiled = match compile::load(path)? {
+    let compiled = match compile::load(path, crate::ui::SHOWN_WARNINGS)? {
         Ok(compiled) => compiled,
         Err(status) => return Ok(Err(status)),
     };
