@@ -412,7 +412,8 @@ fn error_class(error: &str) -> String {
     }
 }
 
-/// The local result of a call the runtime stopped for its compute budget.
+/// The local result of a call the runtime stopped with an `InternalError`, as it stops one that
+/// runs past its compute budget.
 const OVER_BUDGET: &str = "InternalError";
 
 /// The two engines a comparison runs on.
@@ -601,25 +602,23 @@ pub fn compare(engines: &Engines, programs: &[Program]) -> Result<Report, Engine
             }
             return Ok(report);
         }
-        // A program neither engine can load is the generator's mistake, not a disagreement.
-        Err(_) if engines.run_local(&programs[0])[0].result.starts_with("load:") => {
-            return Ok(Report { invalid: 1, ..Report::default() });
-        }
-        // njs has no compute limit: a program it runs past its timeout is one the runtime must
-        // stop for its budget. When it did, on every call, neither engine answered; otherwise
-        // the runtime finished what njs could not, which is a finding.
-        Err(error)
-            if error.0.starts_with(crate::njs::TIMED_OUT)
-                && engines.run_local(&programs[0]).iter().all(|seen| seen.result == OVER_BUDGET) =>
-        {
-            return Ok(Report { unreported: events().len(), ..Report::default() });
-        }
         Err(error) => {
+            let mut local = engines.run_local(&programs[0]);
+            // A program neither engine can load is the generator's mistake, not a disagreement.
+            if local[0].result.starts_with("load:") {
+                return Ok(Report { invalid: 1, ..Report::default() });
+            }
+            // njs has no compute limit: a program it runs past its timeout is one the runtime
+            // must stop for its budget. When it did, on every call, neither engine answered;
+            // otherwise the runtime finished what njs could not, which is a finding.
+            if error.0.starts_with(crate::njs::TIMED_OUT) && local.iter().all(|seen| seen.result == OVER_BUDGET) {
+                return Ok(Report { unreported: events().len(), ..Report::default() });
+            }
             let finding = Finding {
                 event_type: "load",
                 class: format!("njs cannot run: {}", error.0.chars().take(120).collect::<String>()),
                 program: programs[0].clone(),
-                local: engines.run_local(&programs[0]).remove(0),
+                local: local.remove(0),
                 njs: Seen { result: error.0, logs: vec![], kvs_reads: 0, validation: None },
             };
             return Ok(Report { findings: vec![finding], ..Report::default() });

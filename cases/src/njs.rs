@@ -163,7 +163,6 @@ impl Engine for Njs {
     }
 }
 
-/// Splits njs's output into one outcome per invocation.
 /// Reads a child's stream to its end on a thread of its own. njs's console.log cuts a long line
 /// at 2,048 bytes, which can split a character: what is not UTF-8 becomes U+FFFD, rather than
 /// the whole output being lost.
@@ -175,6 +174,7 @@ fn read_lossy(mut stream: impl Read + Send + 'static) -> std::thread::JoinHandle
     })
 }
 
+/// Splits njs's output into one outcome per invocation.
 fn parse_output(stdout: &str, stderr: &str, invocations: &[Invocation]) -> Vec<Outcome> {
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut logs: Vec<String> = Vec::new();

@@ -176,6 +176,8 @@ pub struct PathRegex {
     pub source: String,
     /// One entry per capturing group, in order: its name, or `""` for a numbered group.
     pub groups: Vec<String>,
+    /// What generated code needs to know of its shape, read from the tree it was checked on.
+    pub structure: crate::regex_pattern::Structure,
     /// The case setting `compiled` was built for (the site's).
     pub case: Case,
     /// The expression compiled for the reference matcher, `^(?:SOURCE)$`, over the bytes of a

@@ -129,7 +129,8 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
             .with_label("here")
             .with_help(e)
     })?;
-    Ok(PathRegex { source: source.text.clone(), groups: check.groups, case, compiled })
+    let structure = structure(&tree, check.groups.len());
+    Ok(PathRegex { source: source.text.clone(), groups: check.groups, structure, case, compiled })
 }
 
 /// Compiles a checked expression for the reference matcher: `^(?:SOURCE)$` over bytes, without
@@ -471,12 +472,9 @@ pub struct Structure {
     pub always_set: Vec<bool>,
 }
 
-/// The [`Structure`] of a checked expression.
-pub fn structure(regex: &PathRegex) -> Structure {
-    let mut always_set = vec![false; regex.groups.len()];
-    let Ok(tree) = ast::parse::Parser::new().parse(&regex.source) else {
-        return Structure { alternation: true, always_set };
-    };
+/// The [`Structure`] of a checked expression's tree, which has `groups` capturing groups.
+fn structure(tree: &Ast, groups: usize) -> Structure {
+    let mut always_set = vec![false; groups];
     fn walk(node: &Ast, optional: bool, out: &mut [bool]) {
         match node {
             Ast::Group(group) => {
@@ -506,7 +504,7 @@ pub fn structure(regex: &PathRegex) -> Structure {
             _ => {}
         }
     }
-    walk(&tree, false, &mut always_set);
+    walk(tree, false, &mut always_set);
     Structure { alternation: matches!(tree, Ast::Alternation(_)), always_set }
 }
 
@@ -628,7 +626,7 @@ mod tests {
 
     #[test]
     fn structure_says_which_groups_every_match_sets() {
-        let of = |text: &str| structure(&parse_sensitive(&word(text)).unwrap());
+        let of = |text: &str| parse_sensitive(&word(text)).unwrap().structure;
         let shape = of("~/(?<lang>en|de)/(a)?/(c){0,2}/(d){1,2}/(?:(e)|f)");
         assert!(!shape.alternation);
         assert_eq!(shape.always_set, [true, false, false, true, false]);

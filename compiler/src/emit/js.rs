@@ -71,11 +71,7 @@ fn path_regex_text(pattern: &PathPattern, settings: &Settings, capture: bool) ->
         // Anchored like every pattern (a top-level `a|b` in a group); its groups capture
         // whether or not the rule uses them.
         let source = rules_dsl::regex_pattern::javascript_source(regex);
-        return if rules_dsl::regex_pattern::structure(regex).alternation {
-            format!("^(?:{source})$")
-        } else {
-            format!("^{source}$")
-        };
+        return if regex.structure.alternation { format!("^(?:{source})$") } else { format!("^{source}$") };
     }
     let mut re = String::from("^");
     for segment in &pattern.segments {
@@ -129,7 +125,7 @@ pub fn prefix_regex(prefix: &str, settings: &Settings) -> String {
 /// of `/a/b-*`, are always set.
 pub fn may_be_unset(pattern: &PathPattern) -> Vec<bool> {
     if let Some(regex) = &pattern.regex {
-        return rules_dsl::regex_pattern::structure(regex).always_set.iter().map(|set| !set).collect();
+        return regex.structure.always_set.iter().map(|set| !set).collect();
     }
     let mut unset = vec![false; pattern.capture_names().len()];
     if pattern.splat

@@ -466,10 +466,8 @@ fn family(route: &Route, settings: &Settings) -> Option<Family> {
     }
     let written = target.instantiate(&marks);
     let prefix = written.strip_suffix(&source)?;
-    let safe = !prefix.is_empty()
-        && !prefix.ends_with(['/', '\\'])
-        && !prefix.contains(['?', '#', '\0'])
-        && !prefix.chars().all(|c| c == '/' || c == '\\');
+    // Not empty and not ending in a slash: so never only slashes either.
+    let safe = !prefix.is_empty() && !prefix.ends_with(['/', '\\']) && !prefix.contains(['?', '#', '\0']);
     safe.then(|| Family {
         prefix: prefix.to_string(),
         status: *status,

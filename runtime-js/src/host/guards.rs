@@ -140,8 +140,8 @@ const CHECK_AFTER: f64 = 16.0 * MAX_STRING_LENGTH as f64;
 /// The most code units `this.replace(pattern, replacement)` (or `replaceAll`) can return, for a
 /// string `this` and replacement: `None` for a call left to the check of its result (a result
 /// that cannot pass [`CHECK_AFTER`], a function replacement, or a `this` or pattern whose
-/// conversion or search has effects that counting would repeat: objects, sticky expressions). Each match adds at most the replacement, and
-/// each `$` in it at most the whole string (`` $` ``, `$'`, `$&`). Where a rough bound is past
+/// conversion or search has effects that counting would repeat: objects, sticky expressions).
+/// Each match adds at most the replacement, and each `$` in it at most the whole string (`` $` ``, `$'`, `$&`). Where a rough bound is past
 /// [`CHECK_AFTER`], the matches are counted, until the bound is sure to be over the limit.
 fn replaced_length(
     this: &JsValue,
