@@ -141,6 +141,7 @@ pub use syntax_gate as gate;
 pub mod host;
 pub mod input;
 pub mod result;
+mod returned;
 mod sandbox;
 
 pub use function::{Call, Function, LoadError, Options, Store};

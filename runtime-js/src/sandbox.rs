@@ -33,6 +33,7 @@ use serde_json::Value;
 
 use crate::host::{self, EdgeLocation, KvsData, Shared};
 use crate::result::EventType;
+use crate::returned::Plain;
 
 /// How deep calls may nest before `RangeError`.
 pub const RECURSION_LIMIT: usize = 512;
@@ -870,9 +871,13 @@ impl Sandbox {
         }
     }
 
-    /// The returned value as JSON, through the realm's own `JSON.stringify`.
+    /// The returned value as JSON: as the realm's own `JSON.stringify` gives it, read directly
+    /// when it is plain data.
     fn json(&mut self, value: JsValue) -> Result<Value, String> {
         let context = &mut self.context;
+        if let Some(json) = Plain::of(context).and_then(|plain| plain.json(&value, context)) {
+            return Ok(json);
+        }
         let text = self.stringify.call(&JsValue::undefined(), &[value], context);
         match text {
             Ok(text) if text.is_undefined() => Ok(Value::Null),
