@@ -306,6 +306,10 @@ struct SourceRule {
     /// The platform's behaviour for this rule is not modelled here (e.g. Netlify's `*` inside
     /// a segment): requests it might take are not compared.
     unknown: bool,
+    /// Firebase: the whole source as an expression (named groups are the captures) and paths
+    /// it matches (each wildcard filled, then each left as short as it can be); `pieces` then
+    /// hold only its literal prefix.
+    regex: Option<(regex::Regex, [String; 2])>,
 }
 
 fn pieces(path: &str, names: &mut Vec<String>) -> Vec<Piece> {
@@ -456,6 +460,7 @@ fn netlify_rules(text: &str) -> Vec<SourceRule> {
             status,
             fast: false,
             unknown,
+            regex: None,
         });
     }
     rules
@@ -489,6 +494,7 @@ fn cloudflare_rules(text: &str) -> Vec<SourceRule> {
             status,
             fast: !dynamic_seen,
             unknown: false,
+            regex: None,
         });
     }
     rules
@@ -504,12 +510,17 @@ fn json_field<'l>(line: &'l str, key: &str) -> Option<&'l str> {
     rest.split([',', '}']).next().map(str::trim)
 }
 
-/// Firebase Hosting redirects, one object per line in the corpora, as Firebase matches
-/// them: a glob over the whole path, with case and without folding a final slash; `*` is one
-/// segment, a final `**` or `:name*` any rest (also none, with the slash before it), `:name` one
-/// segment; redirects in file order, default type 301. Sources mixing `:name` with `*`
-/// (read by path-to-regexp, where `*` may span segments) and any other glob shape are not
-/// modelled.
+/// Firebase Hosting redirects, one object per line in the corpora, as Firebase's own emulator
+/// (superstatic) matches them, in file order with default type 301:
+/// - a source whose destination names a capture (`:name` at its start or after a `/`) is read by
+///   path-to-regexp 1.x: `:name` is a lazy run within a segment, `*` any run (across segments),
+///   a final `/` is optional, letter case is ignored;
+/// - any other source is a glob (minimatch): `*` a run within a segment (a whole segment: at
+///   least one character), `?` one character, `**` any number of segments, `@(a|b)` either;
+/// - in both, a final `**` or `:name*` is any rest of the path, also none, with the slash before
+///   it, and a whole `:name` segment is one segment.
+///
+/// Other extended globs, classes and parameters with modifiers are not modelled.
 fn firebase_rules(text: &str) -> Vec<SourceRule> {
     let mut rules = Vec::new();
     for (index, line) in text.split('\n').enumerate() {
@@ -518,37 +529,115 @@ fn firebase_rules(text: &str) -> Vec<SourceRule> {
         }
         let (Some(source), Some(to)) = (json_field(line, "source"), json_field(line, "destination")) else { continue };
         let status = json_field(line, "type").map_or(301, |s| s.parse().expect("numeric type"));
+        let capture = to.starts_with(':') || to.contains("/:");
+        let source = if source.starts_with('/') { source.to_string() } else { format!("/{source}") };
         let segments: Vec<&str> = source[1..].split('/').collect();
-        let mut unknown = source.contains(':') && segments.contains(&"*");
-        let mut pieces = Vec::new();
+        let mut re = String::from(if capture { "(?i)^" } else { "^" });
+        // Each wildcard filled, and each as short as it may be.
+        let (mut sample, mut short) = (String::new(), String::new());
         let mut to = to.to_string();
-        let mut text_piece = String::new();
+        let mut unknown = false;
+        let mut n = 0;
         for (i, segment) in segments.iter().enumerate() {
             let last = i + 1 == segments.len();
-            text_piece.push('/');
-            let rest_name = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*'));
+            let is_name = |n: &&str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let rest_name = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*')).filter(is_name);
             if last && (*segment == "**" || rest_name.is_some()) {
-                if let Some(name) = rest_name {
-                    to = to.replace(&format!(":{name}*"), ":splat");
+                let name = rest_name.unwrap_or("splat");
+                to = to.replace(&format!(":{name}*"), &format!(":{name}"));
+                re.push_str(&format!("(?:/(?P<{name}>.*))?"));
+                sample.push_str("/s1/s2");
+                continue;
+            }
+            if *segment == "**" {
+                re.push_str("(?:/[^/]+)*");
+                sample.push_str("/d1/d2");
+                continue;
+            }
+            let whole_name = segment.strip_prefix(':').filter(is_name);
+            if let Some(name) = whole_name {
+                re.push_str(&format!("/(?P<{name}>[^/]+{})", if capture { "?" } else { "" }));
+                n += 1;
+                sample.push_str(&format!("/v{n}"));
+                short.push_str(&format!("/v{n}"));
+                continue;
+            }
+            if *segment == "*" && !capture {
+                re.push_str("/[^/]+");
+                sample.push_str("/w1");
+                short.push_str("/w");
+                continue;
+            }
+            re.push('/');
+            sample.push('/');
+            short.push('/');
+            let mut chars = segment.char_indices().peekable();
+            while let Some((at, c)) = chars.next() {
+                let next = segment[at + 1..].chars().next();
+                match c {
+                    ':' if capture && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                        let name: String =
+                            segment[at + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        for _ in 0..name.len() {
+                            chars.next();
+                        }
+                        re.push_str(&format!("(?P<{name}>[^/]+?)"));
+                        n += 1;
+                        sample.push_str(&format!("v{n}"));
+                        short.push_str(&format!("v{n}"));
+                    }
+                    '*' if capture => {
+                        re.push_str("(.*)");
+                        sample.push_str("x1/x2");
+                    }
+                    '*' => {
+                        re.push_str("[^/]*");
+                        sample.push_str("xy");
+                    }
+                    '?' if !capture => {
+                        re.push_str("[^/]");
+                        sample.push('q');
+                        short.push('q');
+                    }
+                    '@' if !capture && next == Some('(') => {
+                        let close = segment[at..].find(')').map(|k| at + k).expect("closed");
+                        let options: Vec<&str> = segment[at + 2..close].split('|').collect();
+                        re.push_str(&format!(
+                            "(?:{})",
+                            options.iter().map(|o| regex::escape(o)).collect::<Vec<_>>().join("|")
+                        ));
+                        sample.push_str(options[0]);
+                        short.push_str(options[options.len() - 1]);
+                        while chars.peek().is_some_and(|(k, _)| *k <= close) {
+                            chars.next();
+                        }
+                    }
+                    '!' | '+' | '[' | '(' | '{' if next == Some('(') || c != '!' && c != '+' => unknown = true,
+                    c => {
+                        re.push_str(&regex::escape(&c.to_string()));
+                        sample.push(c);
+                        short.push(c);
+                    }
                 }
-                pieces.push(Piece::Text(std::mem::take(&mut text_piece)));
-                pieces.push(Piece::Splat);
-                continue;
             }
-            let name = segment.strip_prefix(':').filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-            if *segment == "*" || name.is_some() {
-                pieces.push(Piece::Text(std::mem::take(&mut text_piece)));
-                pieces.push(Piece::Param(name.map_or_else(|| format!("any{i}"), str::to_string)));
-                continue;
-            }
-            unknown |= segment.contains(['*', '?', '(', '{', '[', ':']);
-            text_piece.push_str(segment);
         }
-        if !text_piece.is_empty() {
-            pieces.push(Piece::Text(text_piece));
+        if capture && !re.ends_with(".*))?") {
+            re.push_str("/?");
         }
-        pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
-        rules.push(SourceRule { line: index as u32 + 1, host: None, pieces, to, status, fast: false, unknown });
+        re.push('$');
+        let prefix = source.split(['*', '?', ':', '@', '!', '+', '[', '(', '{']).next().unwrap_or("/").to_string();
+        let short = if short.is_empty() { "/".to_string() } else { short };
+        let regex = (!unknown).then(|| (regex::Regex::new(&re).expect("a model expression"), [sample, short]));
+        rules.push(SourceRule {
+            line: index as u32 + 1,
+            host: None,
+            pieces: vec![Piece::Text(prefix)],
+            to,
+            status,
+            fast: false,
+            unknown,
+            regex,
+        });
     }
     rules
 }
@@ -599,6 +688,15 @@ fn resolve<'r>(
             }
             continue;
         }
+        if let Some((regex, _)) = &rule.regex {
+            if let Some(found) = regex.captures(path) {
+                let named = regex.capture_names().flatten();
+                let captures =
+                    named.map(|name| (name.to_string(), found.name(name).map_or("", |m| m.as_str()).to_string()));
+                return Some(Some((rule, captures.collect())));
+            }
+            continue;
+        }
         if let Some(captures) = match_pieces(&rule.pieces, key, netlify) {
             return Some(Some((rule, captures)));
         }
@@ -615,7 +713,10 @@ fn expectations(rules: &[SourceRule], netlify: bool, left_out: impl Fn(u32) -> b
     let mut paths: Vec<(String, String)> = Vec::new();
     for rule in rules {
         let host = rule.host.clone().unwrap_or_else(|| "example.com".into());
-        paths.push((host.clone(), sample_path(rule)));
+        match &rule.regex {
+            Some((_, samples)) => paths.extend(samples.iter().map(|sample| (host.clone(), sample.clone()))),
+            None => paths.push((host.clone(), sample_path(rule))),
+        }
         if !netlify
             && let [.., Piece::Text(text), Piece::Splat] = rule.pieces.as_slice()
             && text.len() > 1
@@ -733,7 +834,7 @@ const CORPORA: &[Corpus] = &[
         name: "firebase-angular-aio",
         format: importers::Format::Firebase,
         file: "import/firebase/angular-aio/firebase.json",
-        counts: [90, 52, 3, 0, 38],
+        counts: [90, 84, 0, 0, 6],
     },
 ];
 

@@ -12,8 +12,13 @@
 //! - `type` 301 (the default) or 302; targets may be absolute URLs and use `:name`;
 //! - `headers`: every matching entry applies, in file order.
 //!
-//! Reported: `regex` sources and other glob shapes (a `*` or `?` inside a segment, `**` before
-//! the end), rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
+//! - other globs become a `~REGEX`: `**` before the end any number of segments, `*` and `?`
+//!   inside a segment; so does a source Firebase reads through path-to-regexp 1.x, because its
+//!   destination names a capture (`:name` inside a segment, `*` across segments, an optional
+//!   final `/`).
+//!
+//! Reported: `regex` sources, extended globs (`!(…)`, `+(…)`), classes and braces inside a
+//! segment, rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
 //! `i18n`, credentials in targets and secret header values (redacted).
 
 use jsonc_parser::ast::{Array, Object, Value};
@@ -24,7 +29,8 @@ use crate::json;
 use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
 use crate::secrets;
 
-/// A glob translated: one pattern per `@(a|b)` alternative, and the renames of `:name*`.
+/// A source translated: one pattern per `@(a|b)` alternative (or one `~REGEX`), and the renames
+/// of `:name*`.
 struct Glob {
     patterns: Vec<String>,
     rest_name: Option<String>,
@@ -46,38 +52,43 @@ fn alternatives(segment: &str) -> Option<Vec<String>> {
     Some(inner)
 }
 
-/// Translates a Firebase glob into the language's patterns.
-fn glob(source: &str) -> Result<Glob, String> {
-    if !source.starts_with('/') {
-        return Err(format!("`{source}` does not start with `/`"));
-    }
+/// Whether a destination names a capture (`:name` at its start or after a `/`): Firebase then
+/// reads the source through path-to-regexp (1.x) rather than as a glob.
+fn names_capture(destination: &str) -> bool {
+    destination.starts_with(':') || destination.contains("/:")
+}
+
+/// Translates a Firebase source into the language's patterns: plain patterns when every
+/// segment is literal, `*`, `:name`, a final `**` or `:name*`, or an `@(a|b)` of literals;
+/// otherwise one `~REGEX` built the way Firebase matches the source (see [`regex`]).
+fn glob(source: &str, capture: bool) -> Result<Glob, String> {
+    // Firebase reads `**/x` as `/**/x`.
+    let source = &if source.starts_with('/') { source.to_string() } else { format!("/{source}") };
     let segments: Vec<&str> = source[1..].split('/').collect();
     let mut patterns = vec![String::new()];
     let mut rest_name = None;
     let mut wildcard = 0;
     for (i, segment) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
-        let pieces: Vec<String> = if *segment == "**" {
-            if !last {
-                return Err("`**` before the end of the path needs a regular expression".to_string());
-            }
+        let pieces: Vec<String> = if *segment == "**" && last {
             vec!["*".to_string()]
-        } else if *segment == "*" {
+        } else if *segment == "*" && !capture {
             wildcard += 1;
             vec![format!(":any{wildcard}")]
-        } else if let Some(name) = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*')) {
-            if !last {
-                return Err(format!("`:{name}*` before the end of the path needs a regular expression"));
-            }
+        } else if let Some(name) = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*'))
+            && last
+            && is_name(name)
+        {
             rest_name = Some(name.to_string());
             vec!["*".to_string()]
-        } else if let Some(options) = alternatives(segment) {
-            if options.iter().any(|o| o.contains(['*', '?', '(', '[', '{', '/'])) {
-                return Err(format!("the alternatives of `{segment}` hold glob characters"));
-            }
+        } else if segment.strip_prefix(':').is_some_and(is_name) {
+            vec![segment.to_string()]
+        } else if let Some(options) = alternatives(segment)
+            && !options.iter().any(|o| o.contains(['*', '?', '(', '[', '{', '/', ':', '!', '+', '@']))
+        {
             options
-        } else if segment.contains(['*', '?', '[', '(', '{', '!', '+']) {
-            return Err(format!("the glob segment `{segment}` needs a regular expression"));
+        } else if segment.contains(['*', '?', '[', '(', '{', '!', '+', '@', ':']) {
+            return Ok(Glob { patterns: vec![regex(&segments, capture)?], rest_name: None });
         } else {
             vec![segment.to_string()]
         };
@@ -86,12 +97,156 @@ fn glob(source: &str) -> Result<Glob, String> {
     Ok(Glob { patterns, rest_name })
 }
 
-/// A destination with `:name*` names written as `:splat`.
+fn is_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(crate::text::is_name_byte)
+}
+
+/// A source as one `~REGEX`, for globs (`capture` false) as Firebase's glob matching reads them:
+/// `**` any number of segments, `*` any run within a segment, `?` one character of it, `@(a|b)` and
+/// `{a,b}` alternatives; and for sources read through path-to-regexp (`capture`): `:name` a run
+/// within a segment (lazily, as path-to-regexp writes `[^/]+?`), `*` any run across segments,
+/// and an optional final `/`. A final `**` or `:name*` is the rest of the path, also none. Named
+/// captures keep their names, so the destination's `:name` still refers to them.
+fn regex(segments: &[&str], capture: bool) -> Result<String, String> {
+    let mut out = String::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if *segment == "**" {
+            out.push_str("(?:/.*)?");
+            continue;
+        }
+        if *segment == "*" && !capture {
+            out.push_str("/[^/]+");
+            continue;
+        }
+        if let Some(name) = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*'))
+            && is_name(name)
+        {
+            if !last {
+                return Err(format!("`:{name}*` before the end of the path needs a pattern the language lacks"));
+            }
+            out.push_str(&format!("(?:/(?<{name}>.*))?"));
+            continue;
+        }
+        out.push('/');
+        out.push_str(&segment_regex(segment, capture)?);
+    }
+    let ends_open = out.ends_with(".*") || out.ends_with(".*)?") || out.ends_with(".*))?");
+    if capture && !ends_open {
+        out.push_str("/?");
+    }
+    Ok(crate::pcre::regex_token(&out))
+}
+
+/// One segment of a source as a regular expression.
+fn segment_regex(segment: &str, capture: bool) -> Result<String, String> {
+    if let Some(options) = alternatives(segment) {
+        if options.iter().any(|o| o.contains(['*', '?', '(', '[', '{', '/', ':', '!', '+', '@'])) {
+            return Err(format!("the alternatives of `{segment}` hold glob characters"));
+        }
+        let options: Vec<String> = options.iter().map(|o| literal(o)).collect();
+        return Ok(format!("(?:{})", options.join("|")));
+    }
+    let bytes = segment.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < segment.len() {
+        let c = bytes[i];
+        if c == b'@'
+            && !capture
+            && let Some(close) = segment[i..].find(')').map(|n| i + n)
+            && let Some(options) = alternatives(&segment[i..=close])
+            && !options.iter().any(|o| o.is_empty() || o.contains(['*', '?', '(', '[', '{', '!', '+', '@']))
+        {
+            let options: Vec<String> = options.iter().map(|o| literal(o)).collect();
+            out.push_str(&format!("(?:{})", options.join("|")));
+            i = close + 1;
+            continue;
+        }
+        if matches!(c, b'!' | b'+' | b'@' | b'?' | b'*') && bytes.get(i + 1) == Some(&b'(') && !capture {
+            return Err(format!(
+                "the extended glob `{segment}`: only `@(a|b)` of plain names is translated (`!(…)` would need lookaround)"
+            ));
+        }
+        match c {
+            b':' if capture && bytes.get(i + 1).is_some_and(|&b| crate::text::is_name_byte(b)) => {
+                let end = bytes[i + 1..]
+                    .iter()
+                    .position(|&b| !crate::text::is_name_byte(b))
+                    .map_or(bytes.len(), |n| i + 1 + n);
+                if matches!(bytes.get(end), Some(b'(' | b'?' | b'+' | b'*')) {
+                    let param = &segment[i..=end];
+                    return Err(format!("`{param}` in `{segment}`: a parameter with a modifier inside a segment"));
+                }
+                out.push_str(&format!("(?<{}>[^/]+?)", &segment[i + 1..end]));
+                i = end;
+                continue;
+            }
+            b'*' if capture => out.push_str(".*"),
+            b'*' => out.push_str("[^/]*"),
+            b'?' if !capture => out.push_str("[^/]"),
+            b'[' | b'{' | b'(' => {
+                return Err(format!(
+                    "the segment `{segment}` holds `{}`, which the import does not translate",
+                    c as char
+                ));
+            }
+            _ => {
+                let end = segment[i..].char_indices().nth(1).map_or(segment.len(), |(n, _)| i + n);
+                out.push_str(&literal(&segment[i..end]));
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Literal text of a source as a regular expression over the canonical path: punctuation
+/// escaped, characters outside `!`..`~` percent-encoded as the canonical form writes them.
+fn literal(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_graphic() {
+            out.push_str(&crate::pcre::escape(c.encode_utf8(&mut [0; 4])));
+        } else {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                out.push_str(&crate::text::percent(b));
+            }
+        }
+    }
+    out
+}
+
+/// A destination with `:name*` names written as `:splat` (for plain patterns), or as `:name`
+/// (for a `~REGEX`, whose group keeps the name).
 fn destination(to: &str, rest_name: Option<&str>) -> String {
     match rest_name {
         Some(name) => to.replace(&format!(":{name}*"), ":splat").replace(&format!(":{name}"), ":splat"),
-        None => to.to_string(),
+        None => {
+            let mut out = to.to_string();
+            while let Some(at) = star_name(&out) {
+                out.remove(at);
+            }
+            out
+        }
     }
+}
+
+/// Where a `:name*` of a destination has its `*`.
+fn star_name(to: &str) -> Option<usize> {
+    let bytes = to.as_bytes();
+    let mut i = 0;
+    while let Some(n) = to[i..].find(':') {
+        let start = i + n + 1;
+        let end = bytes[start..].iter().position(|&b| !crate::text::is_name_byte(b)).map_or(bytes.len(), |k| start + k);
+        if end > start && bytes.get(end) == Some(&b'*') {
+            return Some(end);
+        }
+        i = start;
+    }
+    None
 }
 
 /// The source pattern of an entry: `source` or `glob`; `regex` is reported.
@@ -179,15 +334,11 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
         let message = "the destination holds credentials (user:password@); they are not copied into the rules";
         return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text);
     }
-    let glob = match glob(&source) {
+    let glob = match glob(&source, names_capture(to)) {
         Ok(glob) => glob,
         Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
     };
     let to = destination(to, glob.rest_name.as_deref());
-    if source.contains(':') && source.split('/').any(|s| s == "*") {
-        let message = "Firebase reads a source with `:name` through path-to-regexp, where `*` can span segments; imported with `*` as one segment";
-        t.finding(entry.loc, Kind::Approximated, message, &entry.text);
-    }
     if glob.patterns.len() > 1 {
         let message = format!("written as {} rules, one per alternative", glob.patterns.len());
         t.finding(entry.loc, Kind::Note, message, &entry.text);
@@ -206,7 +357,7 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
 }
 
 fn headers(file: usize, input: &Input, entry: &Entry<'_, '_>, t: &mut Translation) {
-    let glob = source_of(entry.object).map_err(|(_, m)| m).and_then(|source| glob(&source));
+    let glob = source_of(entry.object).map_err(|(_, m)| m).and_then(|source| glob(&source, false));
     let Some(Value::Array(list)) = entry.object.get("headers").map(|p| &p.value) else {
         t.rule_seen();
         return t.leave_out(entry.loc, Kind::Invalid, "no `headers` list", &entry.text);
@@ -359,14 +510,35 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert_eq!(glob("/a/**").unwrap().patterns, ["/a/*"]);
-        assert_eq!(glob("/a/*/b").unwrap().patterns, ["/a/:any1/b"]);
-        assert_eq!(glob("/@(x|y)/:id").unwrap().patterns, ["/x/:id", "/y/:id"]);
-        assert_eq!(glob("/{x,y}").unwrap().patterns, ["/x", "/y"]);
-        let g = glob("/p/:rest*").unwrap();
+        let patterns = |source: &str, capture: bool| glob(source, capture).unwrap().patterns;
+        assert_eq!(patterns("/a/**", false), ["/a/*"]);
+        assert_eq!(patterns("/a/*/b", false), ["/a/:any1/b"]);
+        assert_eq!(patterns("/@(x|y)/:id", true), ["/x/:id", "/y/:id"]);
+        assert_eq!(patterns("/{x,y}", false), ["/x", "/y"]);
+        let g = glob("/p/:rest*", true).unwrap();
         assert_eq!((g.patterns, g.rest_name.as_deref()), (vec!["/p/*".to_string()], Some("rest")));
-        assert!(glob("/**/x").is_err());
-        assert!(glob("/a*.html").is_err());
         assert_eq!(destination("/q/:rest", Some("rest")), "/q/:splat");
+        assert_eq!(destination("/q/:rest*/x", None), "/q/:rest/x");
+    }
+
+    #[test]
+    fn globs_that_need_a_regular_expression() {
+        let patterns = |source: &str, capture: bool| glob(source, capture).unwrap().patterns;
+        assert_eq!(patterns("/**/x", false), ["~(?:/.*)?/x"]);
+        assert_eq!(patterns("/**/NgFor-*", false), ["~(?:/.*)?/NgFor-[^/]*"]);
+        assert_eq!(patterns("/news*", false), ["~/news[^/]*"]);
+        assert_eq!(patterns("/a?.html", false), ["~/a[^/]\\.html"]);
+        assert_eq!(patterns("/a/*/b*", false), ["~/a/[^/]+/b[^/]*"]);
+        // Read through path-to-regexp: `:name` inside a segment, `*` across segments, an
+        // optional final slash.
+        assert_eq!(patterns("/api/:package/:api-*", true), ["~/api/(?<package>[^/]+?)/(?<api>[^/]+?)-.*"]);
+        assert_eq!(patterns("/docs/*/latest/api/:package", true), ["~/docs/.*/latest/api/(?<package>[^/]+?)/?"]);
+        assert_eq!(patterns("/c/:name.html", true), ["~/c/(?<name>[^/]+?)\\.html/?"]);
+        assert_eq!(patterns("/c/:name.html", false), ["~/c/:name\\.html"]);
+        assert_eq!(patterns("/caf\u{e9}*", false), ["~/caf%C3%A9[^/]*"]);
+        assert_eq!(patterns("**/*.@(gif|js)", false), ["~(?:/.*)?/[^/]*\\.(?:gif|js)"]);
+        for refused in ["/!(a)", "/+(a|b)", "/[ab]", "/:x*/y", "/a/:p?-x", "**/!(*.*)"] {
+            assert!(glob(refused, true).is_err() || glob(refused, false).is_err(), "{refused}");
+        }
     }
 }

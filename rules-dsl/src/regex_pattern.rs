@@ -11,8 +11,9 @@
 //! backreferences (E032), lookaround (E033), flags (E034), shapes that backtrack exponentially
 //! (E035: a repeated group whose body can itself repeat without bound, or whose alternatives can
 //! start with the same character), syntax that differs between engines (E036), and repetitions
-//! whose backtracking multiplies past a budget on a 4 KB path (E037: two `.*` separated by a `-`
-//! cost njs about 0.7 s on a near miss, one costs 0.5 ms).
+//! whose backtracking multiplies past a budget on a 4 KB path (E037: `/(.*)-(.*)\.html` costs njs
+//! about 0.1 s on a 4 KB near miss, one `.*` costs 0.5 ms; `(?:/.*)?/x-[^/]*`, whose `[^/]*`
+//! starts after a `/`, costs 0.1 ms on a 4 KB near miss).
 
 use regex_automata::{meta, util::syntax};
 use regex_syntax::ast::{
@@ -112,6 +113,9 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
     };
     let mut check =
         Check { source: &source, word, tries: 1.0, too_costly: None, groups: Vec::new(), guarded: Vec::new() };
+    if let Some(span) = trailing_any(&tree) {
+        check.guarded.push(span);
+    }
     check.walk(&tree, false)?;
     if let Some(span) = check.too_costly {
         return Err(Diagnostic::new(
@@ -121,7 +125,7 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
         )
         .with_label("one repetition too many")
         .with_help(format!(
-            "the repetitions that backtrack multiply: an expression may try at most {MAX_TRIES} combinations, counting `*`, `+` and `{{m,}}` as {PATH_LENGTH} and `{{m,n}}` as n (a repetition of a class that a literal outside it ends, as in [^/]+/, counts as 1); write [^/]+/ or split the rule"
+            "the repetitions that backtrack multiply: an expression may try at most {MAX_TRIES} combinations, counting `*`, `+` and `{{m,}}` as {PATH_LENGTH} and `{{m,n}}` as n (a repetition of a class that a literal outside it ends or starts, as in [^/]+/ or /[^/]*, and a .* that ends the expression count as 1); write [^/]+/ or split the rule"
         )));
     }
     let compiled = compile(&source.text, case).map_err(|e| {
@@ -156,8 +160,9 @@ struct Check<'a> {
     too_costly: Option<ast::Span>,
     /// Group names in order; `""` for numbered groups.
     groups: Vec<String>,
-    /// Repetitions (by operator span) of one character class followed by a literal outside it:
-    /// where they stop is decided by one character, so they do not multiply work.
+    /// Repetitions (by operator span) of one character class followed or preceded by a literal
+    /// outside it: where they stop is decided by one character, or their runs cannot pile up, so
+    /// they do not multiply work.
     guarded: Vec<ast::Span>,
 }
 
@@ -250,6 +255,11 @@ impl Check<'_> {
             Ast::Concat(concat) => {
                 for pair in concat.asts.windows(2) {
                     if let Some(span) = self.stops_at_next(&pair[0], &pair[1]) {
+                        self.guarded.push(span);
+                    }
+                }
+                for (i, item) in concat.asts.iter().enumerate() {
+                    if let Some(span) = self.starts_after_literal(&concat.asts[..i], item) {
                         self.guarded.push(span);
                     }
                 }
@@ -389,6 +399,40 @@ impl Check<'_> {
         stops.then_some(repetition.op.span)
     }
 
+    /// The operator span of the repetition that starts `item` when it repeats one character or
+    /// class and the literals right before it (the end of `before`) hold a character the class does
+    /// not match, as in `/api/[^/]*`. Each place such a repetition can start is just after that
+    /// literal, and a run starting there stops before the next copy of the character, so the runs
+    /// from all the places the expression tries overlap at most the literal's length deep: their
+    /// work adds up to a few passes over the path, however many times the expression backtracks
+    /// into them.
+    fn starts_after_literal(&self, before: &[Ast], item: &Ast) -> Option<ast::Span> {
+        let mut node = item;
+        loop {
+            node = match node {
+                Ast::Group(group) => &group.ast,
+                Ast::Concat(concat) => concat.asts.first()?,
+                _ => break,
+            };
+        }
+        let Ast::Repetition(repetition) = node else { return None };
+        let atom = match &*repetition.ast {
+            atom @ (Ast::Literal(_) | Ast::ClassPerl(_) | Ast::ClassBracketed(_)) => atom,
+            _ => return None,
+        };
+        let span = atom.span();
+        let text = &self.source.text[span.start.offset..span.end.offset];
+        let atom = regex_syntax::Parser::new().parse(text).ok()?;
+        let outside = |c: char| {
+            [c, c.to_ascii_lowercase(), c.to_ascii_uppercase()].iter().all(|&c| matches_char(&atom, c) == Some(false))
+        };
+        let literals = before.iter().rev().map_while(|node| match node {
+            Ast::Literal(literal) => Some(literal.c),
+            _ => None,
+        });
+        literals.into_iter().any(outside).then_some(repetition.op.span)
+    }
+
     /// Under a repetition, the alternatives must start with distinct literal characters, so that
     /// each character of the path picks one (`(a|a)*` would try every combination).
     fn distinct_starts(&self, alternation: &ast::Alternation) -> Result<(), Diagnostic> {
@@ -408,6 +452,29 @@ impl Check<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The operator span of a `.*` (or `.+`, lazy or not) that ends the whole expression (also inside
+/// optional groups that end it, as in `/docs(?:/(.*))?`). It matches
+/// the rest of the path in one pass and cannot fail there (a canonical path holds no line
+/// break), so nothing backtracks into it: it does not multiply work.
+fn trailing_any(tree: &Ast) -> Option<ast::Span> {
+    let mut node = tree;
+    loop {
+        node = match node {
+            Ast::Group(group) => &group.ast,
+            Ast::Concat(concat) => concat.asts.last()?,
+            // An optional group at the end: once the path enters it, it reaches the `.*`.
+            Ast::Repetition(repetition) if repetition.op.kind == RepetitionKind::ZeroOrOne => &repetition.ast,
+            Ast::Repetition(repetition)
+                if matches!(*repetition.ast, Ast::Dot(_))
+                    && matches!(repetition.op.kind, RepetitionKind::ZeroOrMore | RepetitionKind::OneOrMore) =>
+            {
+                return Some(repetition.op.span);
+            }
+            _ => return None,
+        };
     }
 }
 
@@ -657,13 +724,25 @@ mod tests {
         assert_eq!(code("~/café"), Some(Code::RegexNotPortable));
         assert_eq!(code("~/\\bx"), Some(Code::RegexNotPortable));
         assert_eq!(code("~/[a[b]]"), Some(Code::RegexNotPortable));
-        assert_eq!(code("~/(.*)-(.*)"), Some(Code::RegexTooComplex));
+        assert_eq!(code("~/(.*)-(.*)\\.html"), Some(Code::RegexTooComplex));
         assert_eq!(code("~/([^/]+)/(.*)-x"), None);
         assert_eq!(code("~/([^-]+)/(.*)-x"), Some(Code::RegexTooComplex));
         assert_eq!(code("~/img/([a-z]+)-(\\d+)x(\\d+)\\.png"), None);
         assert_eq!(code("~/a{2000}"), Some(Code::RegexTooComplex));
         assert_eq!(code("~/(.{1,100})-(.*)z"), Some(Code::RegexTooComplex));
         assert_eq!(code("~/(\\d{1,3})(.*)"), None);
+        // A class run that starts after a literal it cannot match (a `/` before `[^/]`) ends
+        // before the next place it could start: runs do not pile up.
+        assert_eq!(code("~(?:/.*)?/NgFor-[^/]*"), None);
+        assert_eq!(code("~/api/(?<package>[^/]+?)/(?<api>[^/]+?)-(.*)"), None);
+        assert_eq!(code("~/docs/(.*)/latest/api/(?<package>[^/]+?)/?"), None);
+        assert_eq!(code("~/(.*)-[^/]*"), Some(Code::RegexTooComplex));
+        assert_eq!(code("~/(.*)/x(.*)y"), Some(Code::RegexTooComplex));
+        // A `.*` that ends the expression matches the rest in one pass.
+        assert_eq!(code("~/docs/.*/api/(?<api>[^/]+?)-(.*)"), None);
+        assert_eq!(code("~/(.*)-(.*)"), None);
+        assert_eq!(code("~/docs/.*/latest(?:/(?<rest>.*))?"), None);
+        assert_eq!(code("~/docs/.*/latest(?:/(?<rest>.*))?x"), Some(Code::RegexTooComplex));
     }
 
     #[test]
