@@ -25,6 +25,13 @@ fn worst_cases() -> Vec<(&'static str, String)> {
         ("redirect ~/([a-z]+)-([a-z]+)-(.*)\\.html /y/$3", format!("/{words}z")),
         ("redirect ~\"/(.{1,9})-(.*)z\" /y/$2", format!("/{dashes}y")),
         ("redirect ~/((?:ab|c)-?)*x /y", format!("/{words}q")),
+        // A class run right after a literal it cannot match, behind a `.*`: one run per segment.
+        ("redirect ~(?:/.*)?/x-[^/]* /y", format!("{}/", "/x-".repeat(1364))),
+        ("redirect ~(?:/.*)?/x-[^/]* /y", format!("/x-{}/", "a".repeat(4090))),
+        ("redirect ~/a/(?<p>[^/]+?)/(?<q>[^/]+?)-.* /y/:p/:q", format!("/a/b/{}", "a".repeat(4088))),
+        // A `.*` that ends the expression.
+        ("redirect ~.*?/x\\.html.* /y", format!("{}/x.htm", "/x.htm".repeat(681))),
+        ("redirect ~/(.*)-(.*) /y/$1/$2", format!("/{}", "a".repeat(4094))),
     ]
 }
 

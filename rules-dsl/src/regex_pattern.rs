@@ -111,8 +111,16 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
             return Err(error(code, e.span(), format!("invalid regular expression: {}", e.kind()), help));
         }
     };
-    let mut check =
-        Check { source: &source, word, tries: 1.0, too_costly: None, groups: Vec::new(), guarded: Vec::new() };
+    let mut check = Check {
+        source: &source,
+        word,
+        tries: 1.0,
+        choices: 0,
+        too_costly: None,
+        groups: Vec::new(),
+        guarded: Vec::new(),
+        after_literal: Vec::new(),
+    };
     if let Some(span) = trailing_any(&tree) {
         check.guarded.push(span);
     }
@@ -125,7 +133,7 @@ pub fn parse(word: &Word, case: Case) -> Result<PathRegex, Diagnostic> {
         )
         .with_label("one repetition too many")
         .with_help(format!(
-            "the repetitions that backtrack multiply: an expression may try at most {MAX_TRIES} combinations, counting `*`, `+` and `{{m,}}` as {PATH_LENGTH} and `{{m,n}}` as n (a repetition of a class that a literal outside it ends or starts, as in [^/]+/ or /[^/]*, and a .* that ends the expression count as 1); write [^/]+/ or split the rule"
+            "the repetitions that backtrack multiply: an expression may try at most {MAX_TRIES} combinations, counting `*`, `+` and `{{m,}}` as {PATH_LENGTH} and `{{m,n}}` as n (a repetition of a class that a literal outside it ends, as in [^/]+/, and a .* that ends the expression count as 1; one that such a literal starts, as in /[^/]*, after at most one other, brings the count to {PATH_LENGTH}); write [^/]+/ or split the rule"
         )));
     }
     let compiled = compile(&source.text, case).map_err(|e| {
@@ -156,14 +164,19 @@ struct Check<'a> {
     word: &'a Word,
     /// The product of the counts of the repetitions that backtrack, so far.
     tries: f64,
+    /// How many repetitions have multiplied `tries` so far.
+    choices: u32,
     /// The repetition that took `tries` over [`MAX_TRIES`].
     too_costly: Option<ast::Span>,
     /// Group names in order; `""` for numbered groups.
     groups: Vec<String>,
-    /// Repetitions (by operator span) of one character class followed or preceded by a literal
-    /// outside it: where they stop is decided by one character, or their runs cannot pile up, so
-    /// they do not multiply work.
+    /// Repetitions (by operator span) of one character class followed by a literal outside it
+    /// (where they stop is decided by one character), and a `.*` that ends the expression: they
+    /// do not multiply work.
     guarded: Vec<ast::Span>,
+    /// Repetitions of one character class that start right after a literal outside it (see
+    /// [`Check::starts_after_literal`]).
+    after_literal: Vec<ast::Span>,
 }
 
 /// What a sub-expression can do, for the backtracking checks.
@@ -260,7 +273,7 @@ impl Check<'_> {
                 }
                 for (i, item) in concat.asts.iter().enumerate() {
                     if let Some(span) = self.starts_after_literal(&concat.asts[..i], item) {
-                        self.guarded.push(span);
+                        self.after_literal.push(span);
                     }
                 }
                 let mut shape = Shape::default();
@@ -355,7 +368,15 @@ impl Check<'_> {
         let long = max.is_none();
         let repeats = max.is_none_or(|n| n > 1);
         if repeats && !self.guarded.contains(&repetition.op.span) {
-            self.tries *= f64::from(max.unwrap_or(PATH_LENGTH));
+            let factor = f64::from(max.unwrap_or(PATH_LENGTH));
+            if self.choices <= 1 && self.after_literal.contains(&repetition.op.span) {
+                // One way to reach each place before it, and one place it can start in each run
+                // of its class: the choices before it and its own make at most a path's length.
+                self.tries = self.tries.max(f64::from(PATH_LENGTH));
+            } else {
+                self.tries *= factor;
+            }
+            self.choices += 1;
             if self.tries > MAX_TRIES && self.too_costly.is_none() {
                 self.too_costly = Some(repetition.op.span);
             }
@@ -401,11 +422,10 @@ impl Check<'_> {
 
     /// The operator span of the repetition that starts `item` when it repeats one character or
     /// class and the literals right before it (the end of `before`) hold a character the class does
-    /// not match, as in `/api/[^/]*`. Each place such a repetition can start is just after that
-    /// literal, and a run starting there stops before the next copy of the character, so the runs
-    /// from all the places the expression tries overlap at most the literal's length deep: their
-    /// work adds up to a few passes over the path, however many times the expression backtracks
-    /// into them.
+    /// not match, as the `/` of `/x-[^/]*`. Where such a repetition can start, that character's last
+    /// copy in the literal is the one just before the run of its class the start is in; so there
+    /// is one start per run, and its choices, over all the ways the expression reaches it, add up
+    /// to one pass over the path (when each place is reached one way).
     fn starts_after_literal(&self, before: &[Ast], item: &Ast) -> Option<ast::Span> {
         let mut node = item;
         loop {
@@ -738,6 +758,9 @@ mod tests {
         assert_eq!(code("~/docs/(.*)/latest/api/(?<package>[^/]+?)/?"), None);
         assert_eq!(code("~/(.*)-[^/]*"), Some(Code::RegexTooComplex));
         assert_eq!(code("~/(.*)/x(.*)y"), Some(Code::RegexTooComplex));
+        // Its start is bounded, not its end: a later repetition still multiplies its choices.
+        assert_eq!(code("~/files/([^/]+?)\\.([^/]+?)"), Some(Code::RegexTooComplex));
+        assert_eq!(code("~/[ab]{1,50}[ab]{1,50}[ab]{1,50}/x[^/]*"), Some(Code::RegexTooComplex));
         // A `.*` that ends the expression matches the rest in one pass.
         assert_eq!(code("~/docs/.*/api/(?<api>[^/]+?)-(.*)"), None);
         assert_eq!(code("~/(.*)-(.*)"), None);

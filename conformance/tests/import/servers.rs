@@ -48,7 +48,7 @@ const CORPORA: &[ServerCorpus] = &[
         format: importers::Format::Apache,
         dir: "apache-solr-site",
         file: ".htaccess",
-        counts: [47, 47, 35, 0, 0],
+        counts: [47, 47, 0, 0, 0],
     },
     ServerCorpus {
         name: "nginx-k8s-io",
