@@ -501,12 +501,16 @@ mod tests {
 
     #[test]
     fn regular_expressions() {
-        assert_eq!(t("/who.html", Subject::Path).path, "~/who.html.*");
-        assert!(t("/who.html", Subject::Path).approximation.is_some());
+        assert_eq!(t("/who.html", Subject::Path).path, "~.*?/who.html.*");
+        assert!(t("/who.html", Subject::Path).approximation.is_none());
+        let from_start = t("/docs/(.*)/old-(.*)", Subject::Path);
+        assert_eq!(from_start.path, "~/docs/(.*)/old-(.*)");
+        assert!(from_start.approximation.is_some());
         assert_eq!(t("^/a/(\\d{4})$", Subject::Path).path, "~\"/a/(\\d{4})\"");
         assert_eq!(t("news\\.html$", Subject::Relative).path, "~/.*?news\\.html");
-        let fallback = t("news(/.*)$", Subject::Relative);
-        assert_eq!(fallback.path, "~/news(/.*)");
+        assert_eq!(t("news(/.*)$", Subject::Relative).path, "~/.*?news(/.*)");
+        let fallback = t("news/(.*)/x(.*)$", Subject::Relative);
+        assert_eq!(fallback.path, "~/news/(.*)/x(.*)");
         assert!(fallback.approximation.is_some());
         assert_eq!(translate("^/a$", true, Subject::Path).expect("folds").path, "~/[aA]");
         assert!(translate("^/(?!x)", false, Subject::Path).is_err());
