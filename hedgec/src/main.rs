@@ -10,6 +10,8 @@ use clap::Parser as _;
 
 /// mimalloc rather than the system allocator: the local runtime allocates on every call (events,
 /// objects, strings), and `hedgec dev` serves about a quarter more requests a second with it.
+/// Built without transparent huge pages (the workspace's `no_thp`): `hedgec import` of 45,000
+/// redirects spent 0.28 s of system time faulting 2 MB pages in, and now 0.05 s.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -66,17 +66,36 @@ struct Entry {
     extras: Vec<String>,
 }
 
+/// What makes two rules identical (Netlify compares its parsed objects): every field but the
+/// place, with query parameters and conditions in a set order.
+#[derive(PartialEq, Eq, Hash)]
+struct Identity<'e> {
+    from: &'e str,
+    to: Option<&'e str>,
+    status: Option<i64>,
+    force: bool,
+    query: Vec<&'e (String, Option<String>)>,
+    conditions: Vec<&'e (String, Vec<String>)>,
+    signed: bool,
+    extras: &'e [String],
+}
+
 impl Entry {
-    /// Identical rules (Netlify compares its parsed objects) have equal keys.
-    fn key(&self) -> String {
-        let mut query = self.query.clone();
+    fn identity(&self) -> Identity<'_> {
+        let mut query: Vec<_> = self.query.iter().collect();
         query.sort();
-        let mut conditions = self.conditions.clone();
+        let mut conditions: Vec<_> = self.conditions.iter().collect();
         conditions.sort();
-        format!(
-            "{}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}{query:?}\u{0}{conditions:?}\u{0}{}\u{0}{:?}",
-            self.from, self.to, self.status, self.force, self.signed, self.extras
-        )
+        Identity {
+            from: &self.from,
+            to: self.to.as_deref(),
+            status: self.status,
+            force: self.force,
+            query,
+            conditions,
+            signed: self.signed,
+            extras: &self.extras,
+        }
     }
 }
 
@@ -846,15 +865,16 @@ pub fn translate(inputs: &[Input], site: Option<&Site>, t: &mut Translation) -> 
     entries.extend(toml_entries);
 
     // Identical rules: Netlify keeps the last copy.
-    let mut last: HashMap<String, usize> = HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        last.insert(entry.key(), i);
+    let identities: Vec<Identity<'_>> = entries.iter().map(Entry::identity).collect();
+    let mut last: HashMap<&Identity<'_>, usize> = HashMap::new();
+    for (i, identity) in identities.iter().enumerate() {
+        last.insert(identity, i);
     }
     let mut routes: Vec<Route> = Vec::new();
     let mut converted: HashMap<usize, Option<usize>> = HashMap::new();
     let mut earlier_copies: Vec<(usize, usize)> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
-        let keep = last[&entry.key()];
+        let keep = last[&identities[i]];
         if keep != i {
             earlier_copies.push((i, keep));
             continue;
