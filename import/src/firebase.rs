@@ -119,6 +119,12 @@ fn regex(segments: &[&str], capture: bool) -> Result<String, String> {
             out.push_str("/[^/]+");
             continue;
         }
+        if let Some(name) = segment.strip_prefix(':')
+            && is_name(name)
+        {
+            out.push_str(&format!("/(?<{name}>[^/]+{})", if capture { "?" } else { "" }));
+            continue;
+        }
         if let Some(name) = segment.strip_prefix(':').and_then(|n| n.strip_suffix('*'))
             && is_name(name)
         {
@@ -535,6 +541,7 @@ mod tests {
         assert_eq!(patterns("/docs/*/latest/api/:package", true), ["~/docs/.*/latest/api/(?<package>[^/]+?)/?"]);
         assert_eq!(patterns("/c/:name.html", true), ["~/c/(?<name>[^/]+?)\\.html/?"]);
         assert_eq!(patterns("/c/:name.html", false), ["~/c/:name\\.html"]);
+        assert_eq!(patterns("/:a/**/x*", false), ["~/(?<a>[^/]+)(?:/.*)?/x[^/]*"]);
         assert_eq!(patterns("/caf\u{e9}*", false), ["~/caf%C3%A9[^/]*"]);
         assert_eq!(patterns("**/*.@(gif|js)", false), ["~(?:/.*)?/[^/]*\\.(?:gif|js)"]);
         for refused in ["/!(a)", "/+(a|b)", "/[ab]", "/:x*/y", "/a/:p?-x", "**/!(*.*)"] {
