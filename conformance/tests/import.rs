@@ -528,9 +528,25 @@ fn firebase_rules(text: &str) -> Vec<SourceRule> {
         if line.contains("\"rewrites\"") {
             break;
         }
-        let (Some(source), Some(to)) = (json_field(line, "source"), json_field(line, "destination")) else { continue };
+        let Some(to) = json_field(line, "destination") else { continue };
         let status = json_field(line, "type").map_or(301, |s| s.parse().expect("numeric type"));
         let capture = to.starts_with(':') || to.contains("/:");
+        if let Some(raw) = json_field(line, "regex") {
+            let re: String = serde_json::from_str(&format!("\"{raw}\"")).expect("a JSON string");
+            let regex = regex::Regex::new(&re).expect("a model expression");
+            rules.push(SourceRule {
+                line: index as u32 + 1,
+                host: None,
+                pieces: Vec::new(),
+                to: to.to_string(),
+                status,
+                fast: false,
+                unknown: false,
+                regex: Some((regex, regex_samples(&re))),
+            });
+            continue;
+        }
+        let Some(source) = json_field(line, "source") else { continue };
         let source = if source.starts_with('/') { source.to_string() } else { format!("/{source}") };
         let segments: Vec<&str> = source[1..].split('/').collect();
         let mut re = String::from(if capture { "(?i)^" } else { "^" });
@@ -645,9 +661,48 @@ fn firebase_rules(text: &str) -> Vec<SourceRule> {
     rules
 }
 
+/// Two paths an expression matches: every choice taken its first way and every repetition
+/// made once (or as often as it must), then its last way and as few times as it may.
+fn regex_samples(re: &str) -> [String; 2] {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn walk(hir: &Hir, long: bool, out: &mut String) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
+            HirKind::Class(Class::Unicode(class)) => {
+                let nice = ['a', '0', '-', 'Z', '_', '.', '/'];
+                let ranges = class.ranges();
+                let pick = nice.iter().copied().find(|&c| ranges.iter().any(|r| r.start() <= c && c <= r.end()));
+                out.push(pick.or_else(|| ranges.first().map(|r| r.start())).unwrap_or('a'));
+            }
+            HirKind::Class(Class::Bytes(class)) => out.push(class.ranges().first().map_or('a', |r| r.start() as char)),
+            HirKind::Repetition(repetition) => {
+                let most = repetition.max.unwrap_or(u32::MAX);
+                let times = if long { repetition.min.max(1).min(most) } else { repetition.min };
+                for _ in 0..times {
+                    walk(&repetition.sub, long, out);
+                }
+            }
+            HirKind::Capture(capture) => walk(&capture.sub, long, out),
+            HirKind::Concat(items) => items.iter().for_each(|item| walk(item, long, out)),
+            HirKind::Alternation(branches) => {
+                if let Some(branch) = if long { branches.first() } else { branches.last() } {
+                    walk(branch, long, out);
+                }
+            }
+        }
+    }
+    let hir = regex_syntax::parse(re).expect("a model expression");
+    [true, false].map(|long| {
+        let mut out = String::new();
+        walk(&hir, long, &mut out);
+        if out.starts_with('/') { out } else { format!("/{out}") }
+    })
+}
+
 /// Generated Firebase redirects (literal segments, `*`, `**`, `?` and `*` inside a segment,
 /// `@(a|b)`, `:name` whole and inside a segment, a final `:name*`; half of them with a destination
-/// that names a capture, so read through path-to-regexp) agree with the model on njs and the
+/// that names a capture, so read through path-to-regexp; and `regex` sources) agree with the model on njs and the
 /// local runtime, for a request that fills every wildcard and one that leaves each short.
 fn firebase_generated() -> Result<(), Failed> {
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
@@ -696,6 +751,17 @@ fn firebase_generated() -> Result<(), Failed> {
             format!("https://example.org/to/{rule}")
         };
         let kind = if next(2) == 0 { "301" } else { "302" };
+        // Every third rule also has a `regex` twin (RE2, tried anywhere in the path).
+        if rule % 3 == 0 {
+            let (re, to) = match next(5) {
+                0 => (format!(r"^/r{rule}/(\\d+)/(.*)$"), "https://example.org/to/:1/:2".to_string()),
+                1 => (format!(r"/u{rule}-(\\w+)\\.html"), "https://example.org/to/:1".to_string()),
+                2 => (format!(r"^/n{rule}/(?P<slug>[a-z]+)"), "https://example.org/to/:slug".to_string()),
+                3 => (format!(r"(.*)\\.php{rule}$"), "https://example.org/to/:1".to_string()),
+                _ => (format!(r"^/l{rule}/(a|bc)"), format!("https://example.org/to/x-:1/{rule}")),
+            };
+            lines.push(format!("    {{\"regex\": \"{re}\", \"destination\": \"{to}\", \"type\": {kind}}}"));
+        }
         lines.push(format!("    {{\"source\": \"{source}\", \"destination\": \"{destination}\", \"type\": {kind}}}"));
     }
     let text = format!("{{\n  \"hosting\": {{\n  \"redirects\": [\n{}\n  ]\n  }}\n}}\n", lines.join(",\n"));
@@ -717,7 +783,7 @@ fn firebase_generated() -> Result<(), Failed> {
     for finding in result.findings.iter().filter(|f| f.kind.leaves_out()) {
         println!("      reported: line {}: {}", finding.line, finding.message);
     }
-    if requests.len() < 150 {
+    if requests.len() < 200 {
         return Err(fail(format!("only {} requests", requests.len())));
     }
     failures_to_result(run_cases(&output, &requests)?)
@@ -771,10 +837,29 @@ fn resolve<'r>(
         }
         if let Some((regex, _)) = &rule.regex {
             if let Some(found) = regex.captures(path) {
+                // A destination that names no capture at its start or after a `/` is literal.
+                if !(rule.to.starts_with(':') || rule.to.contains("/:")) {
+                    return Some(Some((rule, BTreeMap::new())));
+                }
                 let named = regex.capture_names().flatten();
-                let captures =
-                    named.map(|name| (name.to_string(), found.name(name).map_or("", |m| m.as_str()).to_string()));
-                return Some(Some((rule, captures.collect())));
+                let mut captures: BTreeMap<String, String> = named
+                    .map(|name| (name.to_string(), found.name(name).map_or("", |m| m.as_str()).to_string()))
+                    .collect();
+                let mut unset = Vec::new();
+                for (i, group) in found.iter().enumerate().skip(1) {
+                    match group {
+                        Some(group) => {
+                            captures.insert(i.to_string(), group.as_str().to_string());
+                        }
+                        None => unset.push(format!(":{i}")),
+                    }
+                }
+                // Firebase cannot fill a capture that took no part in the match: the rule is
+                // passed over.
+                if unset.iter().any(|name| rule.to.contains(name.as_str())) {
+                    continue;
+                }
+                return Some(Some((rule, captures)));
             }
             continue;
         }

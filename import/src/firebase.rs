@@ -17,7 +17,11 @@
 //!   destination names a capture (`:name` inside a segment, `*` across segments, an optional
 //!   final `/`).
 //!
-//! Reported: `regex` sources, extended globs (`!(…)`, `+(…)`), classes and braces inside a
+//! - `regex` sources (RE2), tried anywhere in the path as Firebase does, read as Apache's
+//!   `RedirectMatch` expressions are ([`pcre::translate`]); a destination that names a capture
+//!   fills `:1` and `:name` from the match.
+//!
+//! Reported: extended globs (`!(…)`, `+(…)`), classes and braces inside a
 //! segment, rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
 //! `i18n`, credentials in targets and secret header values (redacted).
 
@@ -25,9 +29,9 @@ use jsonc_parser::ast::{Array, Object, Value};
 
 use crate::Input;
 use crate::finding::Kind;
-use crate::json;
 use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
 use crate::secrets;
+use crate::{json, pcre};
 
 /// A source translated: one pattern per `@(a|b)` alternative (or one `~REGEX`), and the renames
 /// of `:name*`.
@@ -255,15 +259,91 @@ fn star_name(to: &str) -> Option<usize> {
     None
 }
 
-/// The source pattern of an entry: `source` or `glob`; `regex` is reported.
-fn source_of(entry: &Object<'_>) -> Result<String, (Kind, String)> {
+/// The source of an entry.
+enum Source {
+    /// `source` or `glob`.
+    Glob(String),
+    /// `regex`: an RE2 expression, tried anywhere in the path.
+    Regex(String),
+}
+
+fn source_of(entry: &Object<'_>) -> Result<Source, (Kind, String)> {
     if let Some(source) = json::string(entry, "source").or_else(|| json::string(entry, "glob")) {
-        return Ok(source.to_string());
+        return Ok(Source::Glob(source.to_string()));
     }
-    if json::string(entry, "regex").is_some() {
-        return Err((Kind::Unsupported, "a `regex` source needs regular-expression patterns".to_string()));
+    if let Some(regex) = json::string(entry, "regex") {
+        return Ok(Source::Regex(regex.to_string()));
     }
     Err((Kind::Invalid, "no `source`, `glob` or `regex`".to_string()))
+}
+
+/// A `regex` source as a pattern: Firebase tries it anywhere in the path, as Apache's
+/// `RedirectMatch` does, so it is read the same way (see [`pcre::translate`]).
+fn regex_pattern(re: &str) -> Result<pcre::Translated, String> {
+    pcre::translate(re, false, pcre::Subject::Path)
+}
+
+/// A destination's parts for a `regex` source: when it names a capture (at its start or after a
+/// `/`), every `:N` is group N and every `:name` the group of that name, as Firebase fills them;
+/// otherwise it is literal text.
+fn regex_destination(to: &str, re: &str) -> Result<Vec<pcre::Part>, String> {
+    if !names_capture(to) {
+        return Ok(vec![pcre::Part::Text(to.to_string())]);
+    }
+    let bytes = to.as_bytes();
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < to.len() {
+        let end = bytes[i + 1..].iter().position(|&b| !crate::text::is_name_byte(b)).map_or(to.len(), |n| i + 1 + n);
+        if bytes[i] == b':' && end > i + 1 {
+            let name = &to[i + 1..end];
+            let group = match name.parse::<u32>() {
+                Ok(n) => n,
+                Err(_) => group_index(re, name).ok_or_else(|| format!("`:{name}` names no group of the expression"))?,
+            };
+            parts.push(pcre::Part::Text(std::mem::take(&mut text)));
+            parts.push(pcre::Part::Group(group));
+            i = end;
+            continue;
+        }
+        let c = to[i..].chars().next().expect("in bounds");
+        text.push(c);
+        i += c.len_utf8();
+    }
+    parts.push(pcre::Part::Text(text));
+    parts.retain(|p| !matches!(p, pcre::Part::Text(t) if t.is_empty()));
+    Ok(parts)
+}
+
+/// The number of the group called `name` (`(?P<name>…)` or `(?<name>…)`), counting capturing
+/// groups from 1 in the order they open.
+fn group_index(re: &str, name: &str) -> Option<u32> {
+    let bytes = re.as_bytes();
+    let (mut n, mut class, mut i) = (0, false, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !class => class = true,
+            b']' if class => class = false,
+            b'(' if !class => {
+                let rest = &re[i + 1..];
+                let named =
+                    rest.strip_prefix("?P<").or_else(|| rest.strip_prefix("?<")).filter(|r| !r.starts_with(['=', '!']));
+                if let Some(named) = named {
+                    n += 1;
+                    if named.split('>').next() == Some(name) {
+                        return Some(n);
+                    }
+                } else if !rest.starts_with('?') {
+                    n += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// One rule object of a list, with its place and source text.
@@ -340,6 +420,10 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
         let message = "the destination holds credentials (user:password@); they are not copied into the rules";
         return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text);
     }
+    let source = match source {
+        Source::Glob(source) => source,
+        Source::Regex(re) => return regex_route(entry, &re, to, t, action),
+    };
     let glob = match glob(&source, names_capture(to)) {
         Ok(glob) => glob,
         Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
@@ -362,8 +446,32 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
     }
 }
 
+fn regex_route(entry: &Entry<'_, '_>, re: &str, to: &str, t: &mut Translation, action: impl Fn(String) -> Action) {
+    let translated = regex_destination(to, re)
+        .and_then(|parts| regex_pattern(re).and_then(|pattern| Ok((pcre::target(&parts, &pattern.refs)?, pattern))));
+    let (to, pattern) = match translated {
+        Ok(translated) => translated,
+        Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
+    };
+    if let Some(message) = pattern.approximation {
+        t.finding(entry.loc, Kind::Approximated, message, &entry.text);
+    }
+    t.routes.push(Route {
+        loc: entry.loc,
+        source: entry.text.clone(),
+        from: pattern.path,
+        action: action(to),
+        options: Vec::new(),
+        force: true,
+        role: Role::Rule,
+    });
+}
+
 fn headers(file: usize, input: &Input, entry: &Entry<'_, '_>, t: &mut Translation) {
-    let glob = source_of(entry.object).map_err(|(_, m)| m).and_then(|source| glob(&source, false));
+    let glob = source_of(entry.object).map_err(|(_, m)| m).and_then(|source| match source {
+        Source::Glob(source) => glob(&source, false),
+        Source::Regex(re) => regex_pattern(&re).map(|p| Glob { patterns: vec![p.path], rest_name: None }),
+    });
     let Some(Value::Array(list)) = entry.object.get("headers").map(|p| &p.value) else {
         t.rule_seen();
         return t.leave_out(entry.loc, Kind::Invalid, "no `headers` list", &entry.text);
@@ -543,6 +651,12 @@ mod tests {
         assert_eq!(patterns("/c/:name.html", false), ["~/c/:name\\.html"]);
         assert_eq!(patterns("/:a/**/x*", false), ["~/(?<a>[^/]+)(?:/.*)?/x[^/]*"]);
         assert_eq!(patterns("/caf\u{e9}*", false), ["~/caf%C3%A9[^/]*"]);
+        assert_eq!(group_index("^/(a)(?:b)(?P<x>c)[(](?<y>d)", "x"), Some(2));
+        assert_eq!(group_index("^/(a)(?:b)(?P<x>c)[(](?<y>d)", "y"), Some(3));
+        assert_eq!(group_index("^/(a)", "z"), None);
+        let parts = regex_destination("https://api.example.com/:1/:x", "^/(a)/(?P<x>b)").unwrap();
+        assert_eq!(pcre::target(&parts, &pcre::Refs::Groups).unwrap(), "https://api.example.com/$1/$2");
+        assert_eq!(regex_destination("/a-:1", "(x)").unwrap(), [pcre::Part::Text("/a-:1".into())]);
         assert_eq!(patterns("**/*.@(gif|js)", false), ["~(?:/.*)?/[^/]*\\.(?:gif|js)"]);
         for refused in ["/!(a)", "/+(a|b)", "/[ab]", "/:x*/y", "/a/:p?-x", "**/!(*.*)"] {
             assert!(glob(refused, true).is_err() || glob(refused, false).is_err(), "{refused}");

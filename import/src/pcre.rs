@@ -270,8 +270,11 @@ pub fn translate(re: &str, nocase: bool, subject: Subject) -> Result<Translated,
         Some(rest) => (rest, true),
         None => (re, nocase),
     };
-    let start = re.starts_with('^');
-    let body = if start { &re[1..] } else { re };
+    let anchored = re.starts_with('^');
+    let body = if anchored { &re[1..] } else { re };
+    // An expression that opens with `.*` (or a group that does) matches from the start of the
+    // path wherever it matches at all, capturing the same: it is as if anchored.
+    let start = anchored || (["(.*", ".*"].iter().any(|open| body.starts_with(open)) && !top_level_alternation(body));
     let end = body.ends_with('$') && !escaped(body.as_bytes(), body.len() - 1);
     let body = if end { &body[..body.len() - 1] } else { body };
     if top_level_alternation(body) && (start || end) {
@@ -509,6 +512,11 @@ mod tests {
         assert_eq!(t("^/a/(\\d{4})$", Subject::Path).path, "~\"/a/(\\d{4})\"");
         assert_eq!(t("news\\.html$", Subject::Relative).path, "~/.*?news\\.html");
         assert_eq!(t("news(/.*)$", Subject::Relative).path, "~/.*?news(/.*)");
+        // A leading `.*` already reaches back to the start of the path.
+        let php = t("(.*)\\.php$", Subject::Path);
+        assert_eq!((php.path.as_str(), php.approximation), ("~(.*)\\.php", None));
+        // Not beside another alternative, which may match further on.
+        assert!(translate("(.*)\\.php|x", false, Subject::Path).is_err());
         let fallback = t("news/(.*)/x(.*)$", Subject::Relative);
         assert_eq!(fallback.path, "~/news/(.*)/x(.*)");
         assert!(fallback.approximation.is_some());
