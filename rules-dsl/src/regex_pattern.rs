@@ -393,44 +393,14 @@ impl Check<'_> {
         Ok(Shape { unbounded: inner.unbounded || long })
     }
 
-    /// The operator span of the repetition that ends `item` when it repeats one character or class
-    /// and `next` starts with a literal character that the class does not match.
-    fn stops_at_next(&self, item: &Ast, next: &Ast) -> Option<ast::Span> {
-        // The repetition that ends `item`: through groups, the last element of a sequence.
+    /// The repetition of one character or class that ends `item` (`last`) or starts it, through
+    /// groups and sequences, with its character or class parsed.
+    fn class_run<'t>(&self, item: &'t Ast, last: bool) -> Option<(&'t ast::Repetition, regex_syntax::hir::Hir)> {
         let mut node = item;
         loop {
             node = match node {
                 Ast::Group(group) => &group.ast,
-                Ast::Concat(concat) => concat.asts.last()?,
-                _ => break,
-            };
-        }
-        let Ast::Repetition(repetition) = node else { return None };
-        let atom = match &*repetition.ast {
-            atom @ (Ast::Literal(_) | Ast::ClassPerl(_) | Ast::ClassBracketed(_)) => atom,
-            _ => return None,
-        };
-        let stop = first_literal(next)?;
-        let span = atom.span();
-        let text = &self.source.text[span.start.offset..span.end.offset];
-        let atom = regex_syntax::Parser::new().parse(text).ok()?;
-        let stops = [stop, stop.to_ascii_lowercase(), stop.to_ascii_uppercase()]
-            .iter()
-            .all(|&c| matches_char(&atom, c) == Some(false));
-        stops.then_some(repetition.op.span)
-    }
-
-    /// The operator span of the repetition that starts `item` when it repeats one character or
-    /// class and the literals right before it (the end of `before`) hold a character the class does
-    /// not match, as the `/` of `/x-[^/]*`. Where such a repetition can start, that character's last
-    /// copy in the literal is the one just before the run of its class the start is in; so there
-    /// is one start per run, and its choices, over all the ways the expression reaches it, add up
-    /// to one pass over the path (when each place is reached one way).
-    fn starts_after_literal(&self, before: &[Ast], item: &Ast) -> Option<ast::Span> {
-        let mut node = item;
-        loop {
-            node = match node {
-                Ast::Group(group) => &group.ast,
+                Ast::Concat(concat) if last => concat.asts.last()?,
                 Ast::Concat(concat) => concat.asts.first()?,
                 _ => break,
             };
@@ -442,15 +412,29 @@ impl Check<'_> {
         };
         let span = atom.span();
         let text = &self.source.text[span.start.offset..span.end.offset];
-        let atom = regex_syntax::Parser::new().parse(text).ok()?;
-        let outside = |c: char| {
-            [c, c.to_ascii_lowercase(), c.to_ascii_uppercase()].iter().all(|&c| matches_char(&atom, c) == Some(false))
-        };
-        let literals = before.iter().rev().map_while(|node| match node {
+        Some((repetition, regex_syntax::Parser::new().parse(text).ok()?))
+    }
+
+    /// The operator span of the repetition that ends `item` when it repeats one character or class
+    /// and `next` starts with a literal character that the class does not match.
+    fn stops_at_next(&self, item: &Ast, next: &Ast) -> Option<ast::Span> {
+        let (repetition, atom) = self.class_run(item, true)?;
+        outside(&atom, first_literal(next)?).then_some(repetition.op.span)
+    }
+
+    /// The operator span of the repetition that starts `item` when it repeats one character or
+    /// class and the literals right before it (the end of `before`) hold a character the class does
+    /// not match, as the `/` of `/x-[^/]*`. Where such a repetition can start, that character's last
+    /// copy in the literal is the one just before the run of its class the start is in; so there
+    /// is one start per run, and its choices, over all the ways the expression reaches it, add up
+    /// to one pass over the path (when each place is reached one way).
+    fn starts_after_literal(&self, before: &[Ast], item: &Ast) -> Option<ast::Span> {
+        let (repetition, atom) = self.class_run(item, false)?;
+        let mut literals = before.iter().rev().map_while(|node| match node {
             Ast::Literal(literal) => Some(literal.c),
             _ => None,
         });
-        literals.into_iter().any(outside).then_some(repetition.op.span)
+        literals.any(|c| outside(&atom, c)).then_some(repetition.op.span)
     }
 
     /// Under a repetition, the alternatives must start with distinct literal characters, so that
@@ -496,6 +480,11 @@ fn trailing_any(tree: &Ast) -> Option<ast::Span> {
             _ => return None,
         };
     }
+}
+
+/// Whether a character class (or character) matches `c` in neither case.
+fn outside(atom: &regex_syntax::hir::Hir, c: char) -> bool {
+    [c, c.to_ascii_lowercase(), c.to_ascii_uppercase()].iter().all(|&c| matches_char(atom, c) == Some(false))
 }
 
 /// The literal character a sub-expression must start with, when there is one.
