@@ -757,7 +757,9 @@ fn firebase_generated() -> Result<(), Failed> {
                 0 => (format!(r"^/r{rule}/(\\d+)/(.*)$"), "https://example.org/to/:1/:2".to_string()),
                 1 => (format!(r"/u{rule}-(\\w+)\\.html"), "https://example.org/to/:1".to_string()),
                 2 => (format!(r"^/n{rule}/(?P<slug>[a-z]+)"), "https://example.org/to/:slug".to_string()),
-                3 => (format!(r"(.*)\\.php{rule}$"), "https://example.org/to/:1".to_string()),
+                3 if rule % 2 == 0 => (format!(r"(.*)\\.php{rule}$"), "https://example.org/to/:1".to_string()),
+                // A bare capture: group 1 holds the path's leading `/`.
+                3 => (format!(r"(.*)\\.php{rule}$"), ":1".to_string()),
                 _ => (format!(r"^/l{rule}/(a|bc)"), format!("https://example.org/to/x-:1/{rule}")),
             };
             lines.push(format!("    {{\"regex\": \"{re}\", \"destination\": \"{to}\", \"type\": {kind}}}"));

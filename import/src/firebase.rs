@@ -446,9 +446,32 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
     }
 }
 
+/// A destination that is group 1 and what follows (`:1`, as in `(.*)\.html$` to `:1`): the group
+/// starts at the beginning of the path, so its text starts with the path's `/`. The language's
+/// targets start with their own `/`, so the pattern takes the `/` out of the group and the target
+/// puts it back: `~/(.*)\.html` to `/$1`.
+fn slash_out_of_group(pattern: &mut pcre::Translated, parts: &mut Vec<pcre::Part>) {
+    if parts.first() != Some(&pcre::Part::Group(1)) || pattern.refs != pcre::Refs::Groups {
+        return;
+    }
+    let Some(body) = pattern.path.strip_prefix('~') else { return };
+    let moved = if let Some(rest) = body.strip_prefix("(.*") {
+        format!("~/(.*{rest}")
+    } else if let Some(rest) = body.strip_prefix("(/") {
+        format!("~/({rest}")
+    } else {
+        return;
+    };
+    pattern.path = moved;
+    parts.insert(0, pcre::Part::Text("/".into()));
+}
+
 fn regex_route(entry: &Entry<'_, '_>, re: &str, to: &str, t: &mut Translation, action: impl Fn(String) -> Action) {
-    let translated = regex_destination(to, re)
-        .and_then(|parts| regex_pattern(re).and_then(|pattern| Ok((pcre::target(&parts, &pattern.refs)?, pattern))));
+    let translated = regex_destination(to, re).and_then(|mut parts| {
+        let mut pattern = regex_pattern(re)?;
+        slash_out_of_group(&mut pattern, &mut parts);
+        Ok((pcre::target(&parts, &pattern.refs)?, pattern))
+    });
     let (to, pattern) = match translated {
         Ok(translated) => translated,
         Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
@@ -657,6 +680,14 @@ mod tests {
         let parts = regex_destination("https://api.example.com/:1/:x", "^/(a)/(?P<x>b)").unwrap();
         assert_eq!(pcre::target(&parts, &pcre::Refs::Groups).unwrap(), "https://api.example.com/$1/$2");
         assert_eq!(regex_destination("/a-:1", "(x)").unwrap(), [pcre::Part::Text("/a-:1".into())]);
+        let bare = |re: &str, to: &str| {
+            let mut pattern = regex_pattern(re).unwrap();
+            let mut parts = regex_destination(to, re).unwrap();
+            slash_out_of_group(&mut pattern, &mut parts);
+            (pattern.path, pcre::target(&parts, &pattern.refs).unwrap())
+        };
+        assert_eq!(bare("(.*)\\.html$", ":1"), ("~/(.*)\\.html".to_string(), "/$1".to_string()));
+        assert_eq!(bare("^(/docs/.*)\\.$", ":1/"), ("~/(docs/.*)\\.".to_string(), "/$1/".to_string()));
         assert_eq!(patterns("**/*.@(gif|js)", false), ["~(?:/.*)?/[^/]*\\.(?:gif|js)"]);
         for refused in ["/!(a)", "/+(a|b)", "/[ab]", "/:x*/y", "/a/:p?-x", "**/!(*.*)"] {
             assert!(glob(refused, true).is_err() || glob(refused, false).is_err(), "{refused}");
