@@ -457,7 +457,9 @@ fn slash_out_of_group(pattern: &mut pcre::Translated, parts: &mut Vec<pcre::Part
     let Some(body) = pattern.path.strip_prefix('~') else { return };
     let moved = if let Some(rest) = body.strip_prefix("(.*") {
         format!("~/(.*{rest}")
-    } else if let Some(rest) = body.strip_prefix("(/") {
+    } else if let Some(rest) = body.strip_prefix("(/")
+        && !rest.contains('|')
+    {
         format!("~/({rest}")
     } else {
         return;
@@ -688,6 +690,12 @@ mod tests {
         };
         assert_eq!(bare("(.*)\\.html$", ":1"), ("~/(.*)\\.html".to_string(), "/$1".to_string()));
         assert_eq!(bare("^(/docs/.*)\\.$", ":1/"), ("~/(docs/.*)\\.".to_string(), "/$1/".to_string()));
+        // `b` can never start a path, but `/(a|b)` would let it.
+        assert!(regex_pattern("^(/a|b)$").is_ok_and(|mut p| {
+            let mut parts = vec![pcre::Part::Group(1)];
+            slash_out_of_group(&mut p, &mut parts);
+            parts.len() == 1
+        }));
         assert_eq!(patterns("**/*.@(gif|js)", false), ["~(?:/.*)?/[^/]*\\.(?:gif|js)"]);
         for refused in ["/!(a)", "/+(a|b)", "/[ab]", "/:x*/y", "/a/:p?-x", "**/!(*.*)"] {
             assert!(glob(refused, true).is_err() || glob(refused, false).is_err(), "{refused}");
