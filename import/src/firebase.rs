@@ -29,9 +29,10 @@ use jsonc_parser::ast::{Array, Object, Value};
 
 use crate::Input;
 use crate::finding::Kind;
+use crate::json::{self, Entry, entries};
 use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
+use crate::pcre;
 use crate::secrets;
-use crate::{json, pcre};
 
 /// A source translated: one pattern per `@(a|b)` alternative (or one `~REGEX`), and the renames
 /// of `:name*`.
@@ -346,43 +347,6 @@ fn group_index(re: &str, name: &str) -> Option<u32> {
     None
 }
 
-/// One rule object of a list, with its place and source text.
-struct Entry<'a, 'v> {
-    object: &'v Object<'a>,
-    loc: Loc,
-    text: String,
-}
-
-/// The objects of a list; each counts as a rule when `count` (header entries count their lines).
-fn entries<'a, 'v>(
-    file: usize,
-    input: &Input,
-    list: &'v Value<'a>,
-    count: bool,
-    t: &mut Translation,
-) -> Vec<Entry<'a, 'v>> {
-    let Value::Array(array) = list else {
-        let loc = json::loc(file, &input.text, json::start(list));
-        t.rule_seen();
-        t.leave_out(loc, Kind::Invalid, "not a list", &json::source_of(&input.text, list));
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for element in &array.elements {
-        let loc = json::loc(file, &input.text, json::start(element));
-        let text = json::source_of(&input.text, element);
-        if count {
-            t.rule_seen();
-        }
-        match element {
-            Value::Object(object) => out.push(Entry { object, loc, text }),
-            _ if count => t.leave_out(loc, Kind::Invalid, "not an object", &text),
-            _ => t.finding(loc, Kind::Note, "not an object; ignored as Firebase ignores it", &text),
-        }
-    }
-    out
-}
-
 fn redirect(entry: &Entry<'_, '_>, t: &mut Translation) {
     let status = match json::scalar(entry.object, "type").as_deref() {
         None => 301,
@@ -584,7 +548,7 @@ fn site(file: usize, input: &Input, hosting: &Object<'_>, t: &mut Translation) {
     let mut redirects_seen = false;
     for key in ["redirects", "rewrites", "headers"] {
         let Some(list) = hosting.get(key).map(|p| &p.value) else { continue };
-        for entry in entries(file, input, list, key != "headers", t) {
+        for entry in entries(file, input, list, key != "headers", "ignored as Firebase ignores it", t) {
             match key {
                 "redirects" => {
                     redirects_seen = true;

@@ -5,7 +5,8 @@
 use jsonc_parser::ast::{Object, Value};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
-use crate::model::Loc;
+use crate::finding::Kind;
+use crate::model::{Loc, Translation};
 use crate::{Input, InputError};
 
 /// The 1-based line and column (in characters) of a byte offset.
@@ -80,4 +81,47 @@ pub fn source_of(text: &str, value: &Value<'_>) -> String {
     };
     let one_line: String = text[from..to.min(text.len())].split_whitespace().collect::<Vec<_>>().join(" ");
     crate::secrets::redact_source(&one_line)
+}
+
+/// One rule object of a list, with its place and source text.
+pub struct Entry<'a, 'v> {
+    /// The object.
+    pub object: &'v Object<'a>,
+    /// Where it starts.
+    pub loc: Loc,
+    /// Its text, for findings.
+    pub text: String,
+}
+
+/// The objects of a list. Each counts as a rule when `count`, and one that is not an object is
+/// then left out; otherwise (header entries, which count their lines) it is noted as `ignored`
+/// says the platform treats it.
+pub fn entries<'a, 'v>(
+    file: usize,
+    input: &Input,
+    list: &'v Value<'a>,
+    count: bool,
+    ignored: &str,
+    t: &mut Translation,
+) -> Vec<Entry<'a, 'v>> {
+    let Value::Array(array) = list else {
+        let loc = loc(file, &input.text, start(list));
+        t.rule_seen();
+        t.leave_out(loc, Kind::Invalid, "not a list", &source_of(&input.text, list));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for element in &array.elements {
+        let loc = loc(file, &input.text, start(element));
+        let text = source_of(&input.text, element);
+        if count {
+            t.rule_seen();
+        }
+        match element {
+            Value::Object(object) => out.push(Entry { object, loc, text }),
+            _ if count => t.leave_out(loc, Kind::Invalid, "not an object", &text),
+            _ => t.finding(loc, Kind::Note, format!("not an object; {ignored}"), &text),
+        }
+    }
+    out
 }

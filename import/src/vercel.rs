@@ -28,14 +28,17 @@
 //! `:name*` written as the language's `*` also matches the path with a final slash (`/a/`),
 //! which Vercel's strict matching does not.
 
-use jsonc_parser::ast::{Array, Object, Value};
+use jsonc_parser::ast::{Object, Value};
 
 use crate::Input;
 use crate::finding::Kind;
-use crate::json;
+use crate::json::{self, Entry, entries};
 use crate::model::{Action, HeaderBlock, Loc, Role, Route, Translation};
 use crate::secrets;
 use crate::text;
+
+/// How a list entry that is not an object is noted.
+const IGNORED: &str = "ignored as Vercel's schema check would reject it";
 
 /// A piece of a path-to-regexp source, after parsing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -539,43 +542,6 @@ fn conditions(object: &Object<'_>) -> Result<(Option<String>, Vec<String>), Stri
     Ok((host, options))
 }
 
-/// One rule object of a list, with its place and source text.
-struct Entry<'a, 'v> {
-    object: &'v Object<'a>,
-    loc: Loc,
-    text: String,
-}
-
-/// The objects of a list; each counts as a rule when `count` (header entries count their lines).
-fn entries<'a, 'v>(
-    file: usize,
-    input: &Input,
-    list: &'v Value<'a>,
-    count: bool,
-    t: &mut Translation,
-) -> Vec<Entry<'a, 'v>> {
-    let Value::Array(Array { elements, .. }) = list else {
-        let loc = json::loc(file, &input.text, json::start(list));
-        t.rule_seen();
-        t.leave_out(loc, Kind::Invalid, "not a list", &json::source_of(&input.text, list));
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for element in elements {
-        let loc = json::loc(file, &input.text, json::start(element));
-        let text = json::source_of(&input.text, element);
-        if count {
-            t.rule_seen();
-        }
-        match element {
-            Value::Object(object) => out.push(Entry { object, loc, text }),
-            _ if count => t.leave_out(loc, Kind::Invalid, "not an object", &text),
-            _ => t.finding(loc, Kind::Note, "not an object; ignored as Vercel's schema check would reject it", &text),
-        }
-    }
-    out
-}
-
 /// The source of an entry, parsed and translated, or the reason it is left out.
 fn source_of(entry: &Entry<'_, '_>, force_regex: bool) -> Result<Source, (Kind, String)> {
     let Some(source) = json::string(entry.object, "source") else {
@@ -746,7 +712,7 @@ fn site_settings(file: usize, input: &Input, root: &Object<'_>, t: &mut Translat
 fn site(file: usize, input: &Input, root: &Object<'_>, t: &mut Translation) {
     site_settings(file, input, root, t);
     if let Some(property) = root.get("routes") {
-        for entry in entries(file, input, &property.value, true, t) {
+        for entry in entries(file, input, &property.value, true, IGNORED, t) {
             let message = "the legacy `routes` list is Vercel's own routing language; write it as redirects, rewrites and headers";
             t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text);
         }
@@ -756,7 +722,7 @@ fn site(file: usize, input: &Input, root: &Object<'_>, t: &mut Translation) {
     let rewrites_first = matches!((position("rewrites"), position("redirects")), (Some(a), Some(b)) if a < b);
     for key in ["redirects", "rewrites", "headers"] {
         let Some(list) = root.get(key).map(|p| &p.value) else { continue };
-        for entry in entries(file, input, list, key != "headers", t) {
+        for entry in entries(file, input, list, key != "headers", IGNORED, t) {
             match key {
                 "redirects" => route(&entry, true, t),
                 "rewrites" => {
