@@ -29,7 +29,7 @@ use crate::Input;
 use crate::finding::Kind;
 use crate::matching::{instance, overlap, parse_from};
 use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
-use crate::text::{is_name_byte, split_path, split_url, target_path_start};
+use crate::text::{is_name_byte, name_run, split_path, split_url, target_path_start};
 
 /// Cloudflare's limits: rules on a line, static rules, dynamic rules, header rules.
 const MAX_LINE: usize = 2000;
@@ -55,7 +55,7 @@ fn name_len(text: &str) -> usize {
     if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return 0;
     }
-    bytes.iter().take_while(|b| is_name_byte(**b)).count()
+    name_run(text)
 }
 
 /// Whether a source has a splat or a placeholder: Cloudflare's "dynamic".

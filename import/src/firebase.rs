@@ -33,6 +33,7 @@ use crate::json::{self, Entry, entries};
 use crate::model::{Action, HeaderBlock, HeaderOp, Loc, Role, Route, Translation};
 use crate::pcre;
 use crate::secrets;
+use crate::text::name_run;
 
 /// A source translated: one pattern per `@(a|b)` alternative (or one `~REGEX`), and the renames
 /// of `:name*`.
@@ -89,7 +90,7 @@ fn glob(source: &str, capture: bool) -> Result<Glob, String> {
         } else if segment.strip_prefix(':').is_some_and(is_name) {
             vec![segment.to_string()]
         } else if let Some(options) = alternatives(segment)
-            && !options.iter().any(|o| o.contains(['*', '?', '(', '[', '{', '/', ':', '!', '+', '@']))
+            && !options.iter().any(|o| o.contains(GLOB_CHARS))
         {
             options
         } else if segment.contains(['*', '?', '[', '(', '{', '!', '+', '@', ':']) {
@@ -103,7 +104,16 @@ fn glob(source: &str, capture: bool) -> Result<Glob, String> {
 }
 
 fn is_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(crate::text::is_name_byte)
+    !name.is_empty() && name_run(name) == name.len()
+}
+
+/// What an `@(a|b)` alternative may not hold to be read as plain text.
+const GLOB_CHARS: [char; 10] = ['*', '?', '(', '[', '{', '/', ':', '!', '+', '@'];
+
+/// Plain alternatives as one non-capturing group.
+fn alternation(options: &[String]) -> String {
+    let options: Vec<String> = options.iter().map(|o| pcre::literal_regex(o)).collect();
+    format!("(?:{})", options.join("|"))
 }
 
 /// A source as one `~REGEX`, for globs (`capture` false) as Firebase's glob matching reads them:
@@ -146,17 +156,16 @@ fn regex(segments: &[&str], capture: bool) -> Result<String, String> {
     if capture && !ends_open {
         out.push_str("/?");
     }
-    Ok(crate::pcre::regex_token(&out))
+    Ok(pcre::regex_token(&out))
 }
 
 /// One segment of a source as a regular expression.
 fn segment_regex(segment: &str, capture: bool) -> Result<String, String> {
     if let Some(options) = alternatives(segment) {
-        if options.iter().any(|o| o.contains(['*', '?', '(', '[', '{', '/', ':', '!', '+', '@'])) {
+        if options.iter().any(|o| o.contains(GLOB_CHARS)) {
             return Err(format!("the alternatives of `{segment}` hold glob characters"));
         }
-        let options: Vec<String> = options.iter().map(|o| literal(o)).collect();
-        return Ok(format!("(?:{})", options.join("|")));
+        return Ok(alternation(&options));
     }
     let bytes = segment.as_bytes();
     let mut out = String::new();
@@ -169,8 +178,7 @@ fn segment_regex(segment: &str, capture: bool) -> Result<String, String> {
             && let Some(options) = alternatives(&segment[i..=close])
             && !options.iter().any(|o| o.is_empty() || o.contains(['*', '?', '(', '[', '{', '!', '+', '@']))
         {
-            let options: Vec<String> = options.iter().map(|o| literal(o)).collect();
-            out.push_str(&format!("(?:{})", options.join("|")));
+            out.push_str(&alternation(&options));
             i = close + 1;
             continue;
         }
@@ -181,10 +189,7 @@ fn segment_regex(segment: &str, capture: bool) -> Result<String, String> {
         }
         match c {
             b':' if capture && bytes.get(i + 1).is_some_and(|&b| crate::text::is_name_byte(b)) => {
-                let end = bytes[i + 1..]
-                    .iter()
-                    .position(|&b| !crate::text::is_name_byte(b))
-                    .map_or(bytes.len(), |n| i + 1 + n);
+                let end = i + 1 + name_run(&segment[i + 1..]);
                 if matches!(bytes.get(end), Some(b'(' | b'?' | b'+' | b'*')) {
                     let param = &segment[i..=end];
                     return Err(format!("`{param}` in `{segment}`: a parameter with a modifier inside a segment"));
@@ -204,7 +209,7 @@ fn segment_regex(segment: &str, capture: bool) -> Result<String, String> {
             }
             _ => {
                 let end = segment[i..].char_indices().nth(1).map_or(segment.len(), |(n, _)| i + n);
-                out.push_str(&literal(&segment[i..end]));
+                out.push_str(&pcre::literal_regex(&segment[i..end]));
                 i = end;
                 continue;
             }
@@ -212,22 +217,6 @@ fn segment_regex(segment: &str, capture: bool) -> Result<String, String> {
         i += 1;
     }
     Ok(out)
-}
-
-/// Literal text of a source as a regular expression over the canonical path: punctuation
-/// escaped, characters outside `!`..`~` percent-encoded as the canonical form writes them.
-fn literal(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_graphic() {
-            out.push_str(&crate::pcre::escape(c.encode_utf8(&mut [0; 4])));
-        } else {
-            for b in c.encode_utf8(&mut [0; 4]).bytes() {
-                out.push_str(&crate::text::percent(b));
-            }
-        }
-    }
-    out
 }
 
 /// A destination with `:name*` names written as `:splat` (for plain patterns), or as `:name`
@@ -251,7 +240,7 @@ fn star_name(to: &str) -> Option<usize> {
     let mut i = 0;
     while let Some(n) = to[i..].find(':') {
         let start = i + n + 1;
-        let end = bytes[start..].iter().position(|&b| !crate::text::is_name_byte(b)).map_or(bytes.len(), |k| start + k);
+        let end = start + name_run(&to[start..]);
         if end > start && bytes.get(end) == Some(&b'*') {
             return Some(end);
         }
@@ -296,7 +285,7 @@ fn regex_destination(to: &str, re: &str) -> Result<Vec<pcre::Part>, String> {
     let mut text = String::new();
     let mut i = 0;
     while i < to.len() {
-        let end = bytes[i + 1..].iter().position(|&b| !crate::text::is_name_byte(b)).map_or(to.len(), |n| i + 1 + n);
+        let end = i + 1 + name_run(&to[i + 1..]);
         if bytes[i] == b':' && end > i + 1 {
             let name = &to[i + 1..end];
             let group = match name.parse::<u32>() {

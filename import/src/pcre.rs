@@ -108,6 +108,22 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Literal text of a source as a `~REGEX` over the canonical path: punctuation escaped
+/// ([`escape`]), characters outside `!`..`~` percent-encoded as the canonical form writes them.
+pub fn literal_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_graphic() {
+            out.push_str(&escape(c.encode_utf8(&mut [0; 4])));
+        } else {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                out.push_str(&crate::text::percent(b));
+            }
+        }
+    }
+    out
+}
+
 /// Whether the expression has `|` outside every group and class.
 fn top_level_alternation(re: &str) -> bool {
     let bytes = re.as_bytes();
@@ -500,6 +516,11 @@ mod tests {
         assert_eq!(t("^(.*)$", Subject::Relative).refs, Refs::Splat(String::new()));
         assert_eq!(t("^", Subject::Path).path, "/*");
         assert!(translate("^a", false, Subject::Path).is_err());
+    }
+
+    #[test]
+    fn literal_text_is_written_as_the_canonical_path_holds_it() {
+        assert_eq!(literal_regex("a b.é(1)"), "a%20b\\.%C3%A9\\(1\\)");
     }
 
     #[test]

@@ -154,6 +154,11 @@ pub fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// The length of the run of name bytes ([`is_name_byte`]) at the start of `text`.
+pub fn name_run(text: &str) -> usize {
+    text.bytes().take_while(|&b| is_name_byte(b)).count()
+}
+
 /// A placeholder name the rules language accepts, made from any text: other characters
 /// become `_`, and the result is never `splat`, empty, or one of `taken`.
 pub fn placeholder_name(raw: &str, taken: &[String]) -> String {

@@ -34,6 +34,7 @@ use crate::Input;
 use crate::finding::Kind;
 use crate::json::{self, Entry, entries};
 use crate::model::{Action, HeaderBlock, Loc, Role, Route, Translation};
+use crate::pcre;
 use crate::secrets;
 use crate::text;
 
@@ -297,26 +298,6 @@ fn describe(lex: &Lex) -> String {
     }
 }
 
-/// Escapes literal text for a regular expression of the language (ASCII; other characters
-/// percent-encoded, as the path is matched in canonical form).
-fn regex_literal(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii() {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                out.push('\\');
-            }
-            out.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&text::percent(b));
-            }
-        }
-    }
-    out
-}
-
 /// Whether a parameter name can be a named group and a placeholder of the language.
 fn named(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && name != "splat"
@@ -392,7 +373,7 @@ pub fn translate_source(tokens: &[Token], force_regex: bool) -> Source {
     let mut regex = String::from("~");
     for token in tokens {
         match token {
-            Token::Text(t) => regex.push_str(&regex_literal(t)),
+            Token::Text(t) => regex.push_str(&pcre::literal_regex(t)),
             Token::Param(p) => regex.push_str(&param_regex(p)),
         }
     }
@@ -401,8 +382,8 @@ pub fn translate_source(tokens: &[Token], force_regex: bool) -> Source {
 
 /// The expression of one parameter, as path-to-regexp builds it.
 fn param_regex(p: &Param) -> String {
-    let prefix = regex_literal(&p.prefix);
-    let suffix = regex_literal(&p.suffix);
+    let prefix = pcre::literal_regex(&p.prefix);
+    let suffix = pcre::literal_regex(&p.suffix);
     let Some(name) = &p.name else {
         // A group without a parameter: optional text.
         return format!("(?:{prefix}{suffix}){}", p.modifier.map(String::from).unwrap_or_default());
