@@ -39,14 +39,13 @@ pub fn diagnostics_shown(diagnostics: &[Diagnostic], source: &SourceFile, shown:
     if diagnostics.is_empty() {
         return;
     }
-    let mut warnings_left = shown;
+    let mut warnings_seen = 0;
     let printed: Vec<Diagnostic> = diagnostics
         .iter()
         .filter(|d| {
             d.is_error() || {
-                let keep = warnings_left > 0;
-                warnings_left = warnings_left.saturating_sub(1);
-                keep
+                warnings_seen += 1;
+                warnings_seen <= shown
             }
         })
         .cloned()

@@ -1,6 +1,7 @@
 //! The developer loop end to end: `hedgec test`, `hedgec check` and `hedgec explain` on the
 //! bundled example (every output format snapshot-tested), a changed expectation, malformed case
-//! files, and the three budgets `check` fails on (code size, KVS size, compute).
+//! files, the three budgets `check` fails on (code size, KVS size, compute), and the ten warnings
+//! commands other than `compile` print.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -251,4 +252,21 @@ fn explain_refuses_bad_requests_with_exit_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
         assert!(stderr(&output).starts_with("error: "), "{args:?}: {}", stderr(&output));
     }
+}
+
+#[test]
+fn commands_other_than_compile_print_ten_warnings_and_say_where_the_rest_are() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let rules = dir.path().join("chain.hedge");
+    // Twelve redirect chains: twelve W003 warnings.
+    let text: String = (1..=12).map(|i| format!("redirect /a{i} /b{i}\nredirect /b{i} /c{i}\n")).collect();
+    std::fs::write(&rules, text).expect("write");
+    let explained = hedgec(&["explain", path(&rules), "/a1"]);
+    assert_eq!(explained.status.code(), Some(0), "{}", stderr(&explained));
+    let err = stderr(&explained);
+    assert_eq!(err.matches("warning[W003]").count(), 10, "{err}");
+    let summary = format!("chain.hedge: 12 warnings (10 shown; `hedgec compile {}` prints them all)", path(&rules));
+    assert!(err.trim_end().ends_with(&summary), "{err}");
+    let compiled = hedgec(&["compile", path(&rules), "-o", path(&dir.path().join("out"))]);
+    assert_eq!(stderr(&compiled).matches("warning[W003]").count(), 12, "{}", stderr(&compiled));
 }
