@@ -26,6 +26,7 @@ pub mod limits;
 pub mod minify;
 pub mod placement;
 pub mod plan;
+mod pool;
 pub mod probes;
 pub mod report;
 

@@ -29,10 +29,10 @@ pub fn route_decoder(kinds: RouteKinds) -> String {
     route_decoder_for(kinds, Encoding::default())
 }
 
-/// The statements that act on a route line's value: `v` holds the value, `k` the lookup key,
-/// `request` the request; a response is returned, a rewrite leaves its path in `w`. Uses the
-/// prelude's `respond` and `redirect` and [`READER_JS`]'s resolver of `encoding`, and `m` as
-/// scratch.
+/// The statements that act on a route line's value: `v` holds the value, `k` the lookup key; a
+/// response is returned, a rewrite leaves its path in `w`. Uses the prelude's `respond` and
+/// `redirect` (which reads the request from the prelude's `request`) and [`READER_JS`]'s
+/// resolver of `encoding`, and `m` as scratch.
 pub fn route_decoder_for(kinds: RouteKinds, encoding: Encoding) -> String {
     let resolve = encoding.resolve_function();
     let mut out = String::new();
@@ -43,7 +43,7 @@ pub fn route_decoder_for(kinds: RouteKinds, encoding: Encoding) -> String {
         let statuses: Vec<String> = REDIRECT_STATUSES.iter().map(u16::to_string).collect();
         let _ = write!(
             out,
-            "m = \"{REDIRECT_OPS}\".indexOf(v[0]); if (m >= 0) return redirect([{}][m >> 1], {resolve}(v, k), m & 1, request); ",
+            "m = \"{REDIRECT_OPS}\".indexOf(v[0]); if (m >= 0) return redirect({resolve}(v, k), [{}][m >> 1], ~m & 1); ",
             statuses.join(", ")
         );
     }

@@ -33,7 +33,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     let uses_host = host_lines
         || plan.code_routes.iter().any(|r| r.matcher.host.is_some())
         || rules.request_headers.iter().any(|r| r.matcher.host.is_some());
-    body.line("var request = event.request, headers = request.headers, uri = request.uri, n = /*#__PURE__*/ norm(uri), m, v, w, x, g, a, i, o, s, j, re, t, r;");
+    body.line("var headers = request.headers, uri = request.uri, n = /*#__PURE__*/ norm(uri), m, v, w, x, g, a, i, o, s, j, re, t, r;");
     let exact_tests =
         plan.code_routes.iter().map(|r| &r.matcher).chain(rules.request_headers.iter().map(|r| &r.matcher));
     let tables = plan.tables && plan.code_routes.iter().any(|r| table_row(r, settings).is_some());
@@ -49,12 +49,13 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     // Code rules that come before the first KVS rule in the file are tried before the KVS,
     // the others after it.
     let (before, after) = plan.code_routes.split_at(plan.kvs_after);
-    let before = route_branches(before, settings, tables, uses_host);
+    let status = usual_status(plan);
+    let before = route_branches(before, settings, tables, uses_host, status);
     let mut from_kvs: Vec<(String, String)> = Vec::new();
     if store.is_some() {
         from_kvs.push(("v".to_string(), kvs_route_action(plan, store.map(|s| s.encoding).unwrap_or_default())));
     }
-    from_kvs.extend(route_branches(after, settings, tables, uses_host));
+    from_kvs.extend(route_branches(after, settings, tables, uses_host, status));
     match store {
         None => body.if_chain(&[before, from_kvs].concat(), None),
         Some(store) if before.is_empty() => {
@@ -88,7 +89,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
     if changes_uri {
         // `rewrite` splits a query string off the target; without one, the target is the path.
         let base = match (has_rewrite, rewrite_may_have_query(plan)) {
-            (true, true) => "w ? rewrite(request, w) : ",
+            (true, true) => "w ? rewrite(w) : ",
             (true, false) => "w || ",
             (false, _) => "",
         };
@@ -138,6 +139,15 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
         }
     }
     body.line("return request;");
+    // The prelude's helpers that take no request read the prelude's `request`; a function that
+    // calls none of them keeps a local one, which minifies smaller.
+    let helpers = ["redirect(", "rewrite(", "param(", "cookie(", "table("];
+    let first = if helpers.iter().any(|h| body.text.contains(h)) {
+        "request = event.request;"
+    } else {
+        "var request = event.request;"
+    };
+    body.text.insert_str(0, &format!("  {first}\n"));
     let targets = || {
         plan.code_routes.iter().chain(plan.kvs_routes.values()).chain(plan.spilled.values().flatten()).filter_map(|r| {
             match &r.action {
@@ -146,8 +156,11 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
             }
         })
     };
-    let constants =
-        [("TARGET_QUERY", targets().any(|t| t.contains('?'))), ("TARGET_FRAGMENT", targets().any(|t| t.contains('#')))];
+    let constants = [
+        ("TARGET_QUERY", targets().any(|t| t.contains('?')).to_string()),
+        ("TARGET_FRAGMENT", targets().any(|t| t.contains('#')).to_string()),
+        ("STATUS", status.to_string()),
+    ];
     let imports_cf = store.is_some() || rules.prefix_strips.iter().any(|s| s.origin_id.is_some());
     assemble(imports_cf, store.is_some(), &constants, &body)
 }
@@ -156,6 +169,7 @@ pub fn request_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>, w
 pub fn response_function(rules: &Rules, plan: &Plan<'_>, store: Option<&Store>) -> String {
     let settings = &rules.settings;
     let mut body = Body::default();
+    // A `request` of its own: no helper of the response function reads the prelude's.
     body.line("var request = event.request, response = event.response, headers = response.headers, p = request.headers[\"x-hedge-path\"];");
     body.line("var n = /*#__PURE__*/ norm(p ? p.value : request.uri), m, v, a, c, o, i, j, ops = {};");
     if store.is_some() || plan.code_headers.iter().any(|(_, r)| r.matcher.path.is_exact()) {
@@ -265,7 +279,7 @@ fn rewrite_may_have_query(plan: &Plan<'_>) -> bool {
 
 /// The whole function: the import, compile-time constants, the helpers and the handler, which
 /// is `async` only when it reads the KVS (`await`).
-fn assemble(imports_cf: bool, reads_kvs: bool, constants: &[(&str, bool)], body: &Body) -> String {
+fn assemble(imports_cf: bool, reads_kvs: bool, constants: &[(&str, String)], body: &Body) -> String {
     let mut out = String::new();
     if imports_cf {
         out.push_str("import cf from 'cloudfront';\n");
@@ -314,7 +328,7 @@ fn kvs_route_action(plan: &Plan<'_>, encoding: kvs_layout::Encoding) -> String {
 
 /// How much readable code a route takes in the request function as a branch of its own.
 pub fn route_code_size(route: &Route, settings: &Settings) -> usize {
-    route_condition(route, settings).len() + route_action(route).len() + 24
+    route_condition(route, settings).len() + route_action(route, 0).len() + 24
 }
 
 /// How much readable code a route takes in a plan's request function, for spilling decisions:
@@ -477,7 +491,7 @@ fn family(route: &Route, settings: &Settings) -> Option<Family> {
 }
 
 /// One branch for a run of a family (see [`Family`]).
-fn family_branch(family: &Family, routes: &[&Route], settings: &Settings) -> (String, String) {
+fn family_branch(family: &Family, routes: &[&Route], settings: &Settings, usual: u16) -> (String, String) {
     let paths: Vec<&rules_dsl::ir::PathPattern> = routes.iter().map(|r| &r.matcher.path).collect();
     let condition = format!("{}.test(n)", js::path_regex_alternation(&paths, settings));
     // The canonical path the rule matched; with `set slash fold` it may or may not end with the
@@ -487,13 +501,8 @@ fn family_branch(family: &Family, routes: &[&Route], settings: &Settings) -> (St
         (Slash::Fold, false) => "n.replace(/\\/$/, \"\")",
         (Slash::Exact, _) => "n",
     };
-    let action = format!(
-        "return redirect({}, {} + {path}, {}, request);",
-        family.status,
-        js::string(&family.prefix),
-        u8::from(family.keep_query)
-    );
-    (condition, action)
+    let target = format!("{} + {path}", js::string(&family.prefix));
+    (condition, format!("return {};", redirect_call(&target, family.status, family.keep_query, usual)))
 }
 
 /// The smallest run of a family written as one branch: a lone rule is its own branch.
@@ -502,7 +511,13 @@ const MIN_FAMILY_RUN: usize = 2;
 /// The if-chain branches of routes in file order; with `tables`, each run of consecutive routes
 /// that fit a table row becomes one branch that tries them with `table`, and each run of
 /// redirects of one [`Family`] becomes one branch.
-fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_host: bool) -> Vec<(String, String)> {
+fn route_branches(
+    routes: &[&Route],
+    settings: &Settings,
+    tables: bool,
+    uses_host: bool,
+    usual: u16,
+) -> Vec<(String, String)> {
     let mut branches = Vec::new();
     let mut run: Vec<TableRow> = Vec::new();
     let mut kin: Vec<&Route> = Vec::new();
@@ -510,15 +525,17 @@ fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_hos
     let host = if uses_host { ", host" } else { "" };
     let flush = |run: &mut Vec<TableRow>, branches: &mut Vec<(String, String)>| {
         if !run.is_empty() {
-            let condition = format!("(r = table({}, n, k, request{host}))", js::string(&table_rows(run)));
+            let condition = format!("(r = table({}, n, k{host}))", js::string(&table_rows(run)));
             branches.push((condition, "return r;".to_string()));
             run.clear();
         }
     };
     let flush_kin = |kin: &mut Vec<&Route>, family: &mut Option<Family>, branches: &mut Vec<(String, String)>| {
         match family.take() {
-            Some(family) if kin.len() >= MIN_FAMILY_RUN => branches.push(family_branch(&family, kin, settings)),
-            _ => branches.extend(kin.iter().map(|route| (route_condition(route, settings), route_action(route)))),
+            Some(family) if kin.len() >= MIN_FAMILY_RUN => branches.push(family_branch(&family, kin, settings, usual)),
+            _ => {
+                branches.extend(kin.iter().map(|route| (route_condition(route, settings), route_action(route, usual))))
+            }
         }
         kin.clear();
     };
@@ -538,7 +555,7 @@ fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_hos
                 kin_family = Some(family);
                 kin.push(route);
             }
-            None => branches.push((route_condition(route, settings), route_action(route))),
+            None => branches.push((route_condition(route, settings), route_action(route, usual))),
         }
     }
     flush(&mut run, &mut branches);
@@ -546,11 +563,35 @@ fn route_branches(routes: &[&Route], settings: &Settings, tables: bool, uses_hos
     branches
 }
 
-fn route_action(route: &Route) -> String {
+/// The most common status of the redirects a request function writes in code (the lowest of a
+/// tie): the prelude's `STATUS`, which those calls leave out. 0 when there are none.
+fn usual_status(plan: &Plan<'_>) -> u16 {
+    let mut counts: std::collections::BTreeMap<u16, usize> = std::collections::BTreeMap::new();
+    for route in &plan.code_routes {
+        if let Action::Redirect { status, .. } = &route.action {
+            *counts.entry(*status).or_default() += 1;
+        }
+    }
+    // `max_by_key` keeps the last of equal counts: go from the highest status down.
+    counts.iter().rev().max_by_key(|(_, count)| **count).map_or(0, |(status, _)| *status)
+}
+
+/// A call of the prelude's `redirect`, leaving out a status equal to `usual` and a kept query.
+fn redirect_call(target: &str, status: u16, keep_query: bool, usual: u16) -> String {
+    match (status == usual, keep_query) {
+        (true, true) => format!("redirect({target})"),
+        (false, true) => format!("redirect({target}, {status})"),
+        (true, false) => format!("redirect({target}, 0, 1)"),
+        (false, false) => format!("redirect({target}, {status}, 1)"),
+    }
+}
+
+/// A route's branch body; `usual` is the status its function's `redirect` calls leave out.
+fn route_action(route: &Route, usual: u16) -> String {
     let unset = js::may_be_unset(&route.matcher.path);
     match &route.action {
         Action::Redirect { status, target, keep_query } => {
-            format!("return redirect({status}, {}, {}, request);", js::target(target, &unset), u8::from(*keep_query))
+            format!("return {};", redirect_call(&js::target(target, &unset), *status, *keep_query, usual))
         }
         Action::Rewrite { target } => format!("w = {};", js::target(target, &unset)),
         Action::Respond { status, body } => match body {
@@ -613,13 +654,13 @@ fn condition(condition: &Condition) -> String {
     match condition {
         Condition::Country(codes) => one_of("header(headers, \"cloudfront-viewer-country\")", codes),
         Condition::Language(tags) => one_of("language(headers)", tags),
-        Condition::Cookie { name, value: None } => format!("cookie(request, {}) != null", js::string(name)),
+        Condition::Cookie { name, value: None } => format!("cookie({}) != null", js::string(name)),
         Condition::Cookie { name, value: Some(value) } => {
-            format!("cookie(request, {}) == {}", js::string(name), js::string(value))
+            format!("cookie({}) == {}", js::string(name), js::string(value))
         }
-        Condition::Query { key, value: None } => format!("param(request, {}) != null", js::string(key)),
+        Condition::Query { key, value: None } => format!("param({}) != null", js::string(key)),
         Condition::Query { key, value: Some(value) } => {
-            format!("param(request, {}) == {}", js::string(key), js::string(value))
+            format!("param({}) == {}", js::string(key), js::string(value))
         }
     }
 }

@@ -21,11 +21,18 @@ function norm(u) {
   }
 }
 
-// A redirect response, with the request's query string when `keep` is set. TARGET_QUERY and
-// TARGET_FRAGMENT say whether any target has a query string or a fragment; the minifier drops
-// the branches that cannot happen.
-function redirect(status, target, keep, request) {
-  var query = keep && request.rawQueryString();
+// The request being handled: the handler sets it first thing, and the helpers below read it,
+// so that no call has to pass it.
+var request;
+
+// A redirect response to `target`, with the request's query string unless `drop` is set. A
+// call leaves out `status` when it is STATUS, the status most of the function's redirects
+// use (0 when every call gives one), and leaves out `drop` when the query is kept: most calls
+// are `redirect(target)`.
+// TARGET_QUERY and TARGET_FRAGMENT say whether any target has a query string or a fragment;
+// the minifier drops the branches that cannot happen.
+function redirect(target, status, drop) {
+  var query = !drop && request.rawQueryString();
   if (query) {
     if (TARGET_FRAGMENT) {
       target = target.replace(/(#.*)?$/, function (fragment) {
@@ -35,7 +42,7 @@ function redirect(status, target, keep, request) {
       target += (TARGET_QUERY && target.indexOf("?") >= 0 ? "&" : "?") + query;
     }
   }
-  return { statusCode: status, headers: { location: { value: target } } };
+  return { statusCode: STATUS ? status || STATUS : status, headers: { location: { value: target } } };
 }
 
 // Tries a table of redirects in order (emit/mod.rs `table_rows`): four space-separated fields a
@@ -45,12 +52,12 @@ function redirect(status, target, keep, request) {
 // path is compared with the lookup key; a prefix ("" for `/*`) matches `path` as the pattern's
 // regular expression `^PREFIX(?:\/.*)?$` does: on segment boundaries, never across a line
 // break. The first rule that matches answers with its redirect; otherwise undefined.
-function table(rows, path, key, request, host) {
+function table(rows, path, key, host) {
   for (var a = rows.split(" "), f = ["", "", ""], i = 0, j, c; i < a.length; i += 4) {
     for (j = 0; j < 3; j++) f[j] = f[j].slice(0, a[i + j + 1].charCodeAt(0) - 48) + a[i + j + 1].slice(1);
     c = a[i].charCodeAt(0) - 48;
     if ((!f[0] || f[0] == host) && (c & 4 ? key == f[1] : (path == f[1] || path.startsWith(f[1] + "/")) && !/[\n\r\u2028\u2029]/.test(path)))
-      return redirect([301, 302, 303, 307, 308][c >> 3], c & 1 ? f[2] + path.slice(f[1].length + 1) : f[2], c & 2, request);
+      return redirect(c & 1 ? f[2] + path.slice(f[1].length + 1) : f[2], [301, 302, 303, 307, 308][c >> 3], !(c & 2));
   }
 }
 
@@ -66,7 +73,7 @@ function respond(status, body) {
 }
 
 // Applies a rewrite target: its query string goes before the request's; returns the path.
-function rewrite(request, target) {
+function rewrite(target) {
   var i = target.indexOf("?"), query;
   if (i >= 0) {
     query = request.rawQueryString();
@@ -87,13 +94,13 @@ function language(headers) {
 }
 
 // A query parameter's value in canonical encoding, or undefined when absent.
-function param(request, key) {
+function param(key) {
   var p = request.querystring[key];
   return p && norm(p.value);
 }
 
 // A cookie's value, or undefined when absent.
-function cookie(request, name) {
+function cookie(name) {
   var c = request.cookies[name];
   return c && c.value;
 }
