@@ -890,6 +890,22 @@ fn header(d: &Directive, scope: &mut Scope, t: &mut Translation) {
 mod tests {
     use super::*;
 
+    /// A prefix redirected into itself (Apache sends `/components/latest/x` on to
+    /// `/components/latest/latest/x` for ever) is the rule reported, not the redirects whose
+    /// targets lead into it.
+    #[test]
+    fn a_prefix_redirected_into_itself_is_reported_alone() {
+        let text = "Redirect 301 /amqp /components/latest/amqp.html\n\
+                    Redirect 301 /jms /components/latest/jms.html\n\
+                    Redirect 301 /components/ /components/latest/\n";
+        let input = crate::Input::new(".htaccess", text.to_string());
+        let result = crate::import(crate::Format::Apache, &[input], &crate::ImportOptions::default()).unwrap();
+        let s = &result.summary;
+        assert_eq!((s.rules, s.translated, s.reported), (3, 2, 1), "{}", result.hedge);
+        assert!(result.left_out(".htaccess", 3), "{}", result.hedge);
+        assert!(result.hedge.contains("redirect /amqp /components/latest/amqp.html"), "{}", result.hedge);
+    }
+
     #[test]
     fn words_follow_apache() {
         assert_eq!(words(r#"Header set X "a \"b\" c"  'd e'"#), ["Header", "set", "X", "a \"b\" c", "d e"]);

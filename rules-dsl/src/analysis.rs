@@ -184,6 +184,32 @@ fn resolve(rules: &Rules, index: &RouteIndex, path: &str) -> Resolution {
     }
 }
 
+/// The loop of a circle of redirects, `circle` in the order requests go round it, on its first
+/// rule. One rule is a circle of its own when its target, which `path` is, matches it again: a
+/// `~REGEX` rule whose captured text grows on every round (`~/docs/(.*)` to `/docs/latest/$1`),
+/// which [`remove_loops`] cannot judge without a request.
+fn circle_diagnostic(rules: &Rules, circle: &[usize], path: &str) -> Diagnostic {
+    let first = &rules.routes[circle[0]];
+    if let [_] = circle {
+        return Diagnostic::new(Code::RedirectLoop, first.origin.span, "redirect loop")
+            .with_label(format!("a request for {path} matches this pattern again"))
+            .with_help("the target must not match the rule's own pattern, or browsers redirect forever");
+    }
+    let mut lines: Vec<u32> = circle.iter().map(|&h| rules.routes[h].origin.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+    let help = match lines.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("the redirects on lines {} and {last} send requests round in a circle", rest.join(", "))
+        }
+        _ => format!("the redirects on line {} send requests round in a circle", lines.join("")),
+    };
+    Diagnostic::new(Code::RedirectLoop, first.origin.span, "redirect loop through several rules")
+        .with_label("this redirect comes back to itself")
+        .with_help(help)
+}
+
 fn chains(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
     let mut index = RouteIndex::new();
     for (i, route) in rules.routes.iter().enumerate() {
@@ -210,27 +236,15 @@ fn chains(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
                 break;
             };
             if let Some(start) = hops.iter().position(|&h| h == b) {
-                // Every rule of a circle finds it; it is one mistake, reported once.
+                // Every rule of a circle finds it, and so does every rule that leads into it;
+                // it is one mistake, reported once, on the first rule of the circle reached.
+                // The rules that lead into it are not at fault.
                 let mut circle = hops[start..].to_vec();
                 circle.sort_unstable();
-                if reported.contains(&circle) {
-                    hops.clear();
-                    break;
+                if !reported.contains(&circle) {
+                    diagnostics.push(circle_diagnostic(rules, &hops[start..], &path));
+                    reported.push(circle);
                 }
-                reported.push(circle);
-                let mut lines: Vec<u32> = hops.iter().map(|&h| rules.routes[h].origin.line).collect();
-                lines.sort_unstable();
-                lines.dedup();
-                let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
-                let (last, rest) = lines.split_last().expect("at least two hops");
-                diagnostics.push(
-                    Diagnostic::new(Code::RedirectLoop, route.origin.span, "redirect loop through several rules")
-                        .with_label("this redirect comes back to itself")
-                        .with_help(format!(
-                            "the redirects on lines {} and {last} send requests round in a circle",
-                            rest.join(", ")
-                        )),
-                );
                 hops.clear();
                 break;
             }
