@@ -20,8 +20,9 @@
 //!   replacement that is a URL) redirects, keeping the query string unless the replacement ends
 //!   with `?`; `last`, `break` and no flag rewrite the path for the origin;
 //! - `$1`…`$9`, `$request_uri`, `$uri`, `$host`, `$scheme` and `$is_args$args` in targets;
-//! - `map $uri|$request_uri $var { … }` used as `if ($var) { return CODE $var; }`: one rule per
-//!   entry, exact keys and `~`/`~*` expressions;
+//! - `map $uri|$request_uri $var { … }` used as `if ($var) { return CODE $var; }` or
+//!   `if ($var) { rewrite ^ $var FLAG; }`: one rule per entry, exact keys (a `$uri` key is a
+//!   decoded path, escaped for the language) and `~`/`~*` expressions;
 //! - `add_header NAME VALUE [always]` as header rules of the server or location.
 //!
 //! Reported: `if` blocks (other than the map form), nested and named locations, `include`,
@@ -740,7 +741,17 @@ fn guard(d: &Directive, pattern: &Translated, ctx: &Ctx<'_>) -> Vec<Route> {
         .collect()
 }
 
-/// Handles `if ($var) { return CODE $var; }` for a map; everything else in an `if` is reported.
+/// What an `if ($map)` block does with the map's value.
+enum MapUse {
+    /// `return CODE $map;`
+    Return(u16),
+    /// `rewrite ^ $map FLAG;`: a redirect for `permanent` and `redirect`, else an internal
+    /// rewrite.
+    Rewrite(Option<u16>),
+}
+
+/// Handles `if ($var) { return CODE $var; }` and `if ($var) { rewrite ^ $var FLAG; }` for a
+/// map; everything else in an `if` is reported.
 fn if_block(
     d: &Directive,
     maps: &BTreeMap<String, Map>,
@@ -758,29 +769,40 @@ fn if_block(
     };
     let map = variable.and_then(|v| maps.get(v).map(|m| (v, m)));
     let ret = match inner {
-        [only] if only.name.text == "return" => Some(only),
+        [only] if matches!(only.name.text.as_str(), "return" | "rewrite") => Some(only),
         _ => None,
     };
     let (Some((name, map)), Some(ret)) = (map, ret) else {
         report_all(inner, "inside an `if` block: the rules language has no conditions of that kind", t);
         return;
     };
-    let status = ret.arg(0).and_then(|s| s.parse::<u16>().ok());
-    let (Some(status), Some(value)) = (status, ret.arg(1)) else {
-        report_all(inner, "inside an `if` block: only `return CODE $map;` is imported", t);
+    let (map_use, value) = if ret.name.text == "return" {
+        (ret.arg(0).and_then(|s| s.parse::<u16>().ok()).map(MapUse::Return), ret.arg(1))
+    } else {
+        let flag = match ret.arg(2) {
+            Some("permanent") => Some(Some(301)),
+            Some("redirect") => Some(Some(302)),
+            Some("last" | "break") | None => Some(None),
+            Some(_) => None,
+        };
+        (flag.filter(|_| ret.arg(0) == Some("^") && ret.args.len() <= 3).map(MapUse::Rewrite), ret.arg(1))
+    };
+    let imported = "only `return CODE $map;` and `rewrite ^ $map FLAG;` of a map on $uri or $request_uri are imported";
+    let (Some(map_use), Some(value)) = (map_use, value) else {
+        report_all(inner, &format!("inside an `if` block: {imported}"), t);
         return;
     };
     if value != name || !matches!(map.source.as_str(), "$uri" | "$request_uri") {
-        report_all(
-            inner,
-            "inside an `if` block: only `return CODE $map;` of a map on $uri or $request_uri is imported",
-            t,
-        );
+        report_all(inner, &format!("inside an `if` block: {imported}"), t);
         return;
     }
     t.rule_seen();
     let message = "imported as one rule per entry of the map";
     t.finding(ret.loc(), Kind::Note, message, &ret.source);
+    if matches!(map_use, MapUse::Rewrite(None)) && ret.arg(2) != Some("break") {
+        let message = "nginx goes on with the rewritten path (a new location search); each imported rule sends it to the origin as it is";
+        t.finding(ret.loc(), Kind::Approximated, message, &ret.source);
+    }
     used.push(name.to_string());
     for (key, to) in &map.entries {
         if key.text == "default" || key.text == "hostnames" || key.text == "volatile" {
@@ -789,7 +811,7 @@ fn if_block(
         t.rule_seen();
         let source = format!("{} {}", key.text, to.text);
         let entry = Directive { name: key.clone(), args: vec![to.clone()], block: None, source };
-        let result = map_entry(&entry, status, &map.source, ctx);
+        let result = map_entry(&entry, &map_use, &map.source, ctx);
         match result {
             Ok(routes) => items.extend(routes.into_iter().map(Item::Route)),
             Err((kind, why)) => t.leave_out(key.loc, kind, why, &entry.source),
@@ -799,7 +821,7 @@ fn if_block(
 
 type Failure = (Kind, String);
 
-fn map_entry(entry: &Directive, status: u16, source: &str, ctx: &Ctx<'_>) -> Result<Vec<Route>, Failure> {
+fn map_entry(entry: &Directive, map_use: &MapUse, source: &str, ctx: &Ctx<'_>) -> Result<Vec<Route>, Failure> {
     let key = entry.name.text.as_str();
     let to = entry.arg(0).unwrap_or("");
     let pattern = if let Some(re) = key.strip_prefix("~*") {
@@ -814,9 +836,24 @@ fn map_entry(entry: &Directive, status: u16, source: &str, ctx: &Ctx<'_>) -> Res
         if !key.starts_with('/') {
             return Err((Kind::Invalid, format!("the key `{key}` is not a path")));
         }
-        Translated { path: text::literal_pattern(key), regex: false, refs: Refs::None, approximation: None }
+        // `$uri` is the decoded path: its `%`, `?` and `#` are characters of the path, which the
+        // rules language writes as escapes.
+        let key = match source {
+            "$uri" => key.replace('%', "%25").replace('?', "%3F").replace('#', "%23"),
+            _ => key.to_string(),
+        };
+        Translated { path: text::literal_pattern(&key), regex: false, refs: Refs::None, approximation: None }
     };
-    let action = redirect_or_respond(status, Some(to), &pattern, ctx)?;
+    let action = match *map_use {
+        MapUse::Return(status) | MapUse::Rewrite(Some(status)) => redirect_or_respond(status, Some(to), &pattern, ctx)?,
+        MapUse::Rewrite(None) => {
+            let (to, _) = target(to, &pattern, ctx)?;
+            if !to.starts_with('/') {
+                return Err((Kind::Invalid, format!("the value `{to}` is neither a path nor a URL")));
+            }
+            (Action::Rewrite { to }, Vec::new())
+        }
+    };
     routes_for(entry, &pattern, action, ctx)
 }
 
@@ -1141,6 +1178,26 @@ mod tests {
 
     fn words(text: &str) -> Result<Vec<Directive>, InputError> {
         parse(0, &Input::new("nginx.conf", text))
+    }
+
+    /// A map used by `rewrite ^ $map FLAG`: an internal rewrite for `last`, a redirect for
+    /// `permanent`; a `$uri` key is a decoded path, whose `?` and `%` are escaped.
+    #[test]
+    fn a_map_used_by_rewrite_is_one_rule_per_entry() {
+        let import = |flag: &str| {
+            let text = format!(
+                "map $uri $to {{\n  default \"\";\n  \"/a b?\" /a.html;\n  /100% /full.html;\n}}\n\
+                 server {{\n  if ($to) {{\n    rewrite ^ $to {flag};\n  }}\n}}\n"
+            );
+            let input = Input::new("nginx.conf", text);
+            crate::import(crate::Format::Nginx, &[input], &crate::ImportOptions::default()).unwrap()
+        };
+        let last = import("last");
+        assert_eq!(last.summary.translated, 3, "{}", last.hedge);
+        assert!(last.hedge.contains("rewrite \"/a b%3F\" /a.html"), "{}", last.hedge);
+        assert!(last.hedge.contains("rewrite /100%25 /full.html"), "{}", last.hedge);
+        let permanent = import("permanent");
+        assert!(permanent.hedge.contains("redirect \"/a b%3F\" /a.html 301"), "{}", permanent.hedge);
     }
 
     #[test]

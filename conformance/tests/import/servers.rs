@@ -31,7 +31,9 @@ struct ServerCorpus {
     name: &'static str,
     format: importers::Format,
     dir: &'static str,
-    file: &'static str,
+    /// Its files, imported together; the model reads them one after the other, as nginx reads
+    /// the files a configuration includes.
+    files: &'static [&'static str],
     counts: [usize; 5],
 }
 
@@ -40,22 +42,29 @@ const CORPORA: &[ServerCorpus] = &[
         name: "apache-rewrite",
         format: importers::Format::Apache,
         dir: "apache-rewrite",
-        file: ".htaccess",
+        files: &[".htaccess"],
         counts: [19, 13, 3, 8, 6],
     },
     ServerCorpus {
         name: "apache-solr-site",
         format: importers::Format::Apache,
         dir: "apache-solr-site",
-        file: ".htaccess",
+        files: &[".htaccess"],
         counts: [47, 47, 0, 0, 0],
     },
     ServerCorpus {
         name: "nginx-k8s-io",
         format: importers::Format::Nginx,
         dir: "nginx-k8s-io",
-        file: "nginx.conf",
+        files: &["nginx.conf"],
         counts: [76, 52, 0, 0, 24],
+    },
+    ServerCorpus {
+        name: "nginx-python-wiki",
+        format: importers::Format::Nginx,
+        dir: "nginx-python-wiki",
+        files: &["moin-map.conf", "wiki-static.conf"],
+        counts: [1832, 1830, 1, 0, 2],
     },
 ];
 
@@ -470,7 +479,7 @@ mod rewrite {
 // nginx: the server by host, its rewrite directives, then one location by precedence.
 
 /// A directive of the model's own reading of nginx syntax.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Node {
     line: u32,
     words: Vec<String>,
@@ -570,6 +579,88 @@ fn nginx_servers(nodes: &[Node]) -> Vec<NginxServer<'_>> {
     out
 }
 
+/// A `map` block: the variable it reads and its entries in order (`default` left out).
+struct NginxMap {
+    source: String,
+    entries: Vec<(String, String)>,
+}
+
+/// The `map` blocks at the top level and inside `http`, by the variable they set.
+fn nginx_maps(nodes: &[Node]) -> BTreeMap<String, NginxMap> {
+    let mut out = BTreeMap::new();
+    for node in nodes {
+        match (node.words.as_slice(), &node.block) {
+            ([http], Some(inner)) if http == "http" => out.extend(nginx_maps(inner)),
+            ([map, source, variable], Some(inner)) if map == "map" => {
+                let entries = inner
+                    .iter()
+                    .filter(|e| e.words.len() == 2 && !matches!(e.words[0].as_str(), "default" | "hostnames"))
+                    .map(|e| (e.words[0].clone(), e.words[1].clone()))
+                    .collect();
+                out.insert(variable.clone(), NginxMap { source: source.clone(), entries });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl NginxMap {
+    /// The value for a request: `$uri` is the decoded path, `$request_uri` the path as sent.
+    /// Exact keys first, then expressions in order, as nginx's map does.
+    fn value(&self, path: &str) -> Option<&str> {
+        let subject = match self.source.as_str() {
+            "$uri" => percent_decode(path),
+            _ => path.to_string(),
+        };
+        let exact =
+            self.entries.iter().find(|(key, _)| !key.starts_with('~') && key.trim_start_matches('\\') == subject);
+        let matched = exact.or_else(|| {
+            self.entries.iter().find(|(key, _)| match key.strip_prefix("~*") {
+                Some(re) => nginx_regex(re, true).is_some_and(|r| r.is_match(&subject)),
+                None => {
+                    key.strip_prefix('~').is_some_and(|re| nginx_regex(re, false).is_some_and(|r| r.is_match(&subject)))
+                }
+            })
+        });
+        matched.map(|(_, value)| value.as_str()).filter(|v| !v.is_empty() && *v != "0")
+    }
+}
+
+/// A path with its escapes decoded, as nginx's `$uri` holds it.
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A request path for a decoded `$uri`: what is not a path character as sent is escaped.
+fn percent_encode(uri: &str) -> String {
+    let mut out = String::new();
+    for byte in uri.bytes() {
+        match byte {
+            b'%' | b'?' | b'#' | b' ' => out.push_str(&format!("%{byte:02X}")),
+            b'!'..=b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 /// The model's regex for an nginx expression (`~*` is case-insensitive).
 fn nginx_regex(re: &str, nocase: bool) -> Option<Regex> {
     Regex::new(&if nocase { format!("(?i){re}") } else { re.to_string() }).ok()
@@ -598,12 +689,39 @@ fn nginx_target(template: &str, host: &str, path: &str, captures: Option<&regex:
     Some(out)
 }
 
-/// Runs `rewrite` and `return` directives in order: the first that answers.
-fn nginx_run(nodes: &[Node], host: &str, path: &str) -> Option<(u32, Answer)> {
+/// Runs `rewrite` and `return` directives in order: the first that answers. Of `if` blocks,
+/// the model follows `if ($map) { return CODE $map; }` and `if ($map) { rewrite ^ $map FLAG; }`.
+fn nginx_run(nodes: &[Node], maps: &BTreeMap<String, NginxMap>, host: &str, path: &str) -> Option<(u32, Answer)> {
     for node in nodes {
         let w: Vec<&str> = node.words.iter().map(String::as_str).collect();
         match w.as_slice() {
-            ["if", ..] => return Some((node.line, Answer::Unknown)),
+            ["if", condition @ ..] => {
+                let variable = match condition {
+                    ["(", variable, ")"] => Some(*variable),
+                    [variable] => variable.strip_prefix('(').and_then(|v| v.strip_suffix(')')),
+                    _ => None,
+                };
+                let Some(map) = variable.and_then(|v| maps.get(v)) else { return Some((node.line, Answer::Unknown)) };
+                let Some(value) = map.value(path) else { continue };
+                let inner: Vec<Vec<&str>> =
+                    body(node).iter().map(|n| n.words.iter().map(String::as_str).collect()).collect();
+                let answer = match inner.as_slice() {
+                    [d] if d.len() == 3 && d[0] == "return" && Some(d[2]) == variable => match d[1].parse::<u16>() {
+                        Ok(status) if (300..400).contains(&status) => Answer::Redirect(status, value.to_string()),
+                        _ => Answer::Unknown,
+                    },
+                    [d] if d.len() >= 3 && d[..2] == ["rewrite", "^"] && Some(d[2]) == variable => {
+                        match d.get(3).copied() {
+                            Some("permanent") => Answer::Redirect(301, value.to_string()),
+                            Some("redirect") => Answer::Redirect(302, value.to_string()),
+                            Some("last" | "break") | None => Answer::Rewrite(value.to_string()),
+                            Some(_) => Answer::Unknown,
+                        }
+                    }
+                    _ => Answer::Unknown,
+                };
+                return Some((node.line, answer));
+            }
             ["return", code, rest @ ..] => {
                 let status: u16 = code.parse().ok()?;
                 return Some(match rest.first() {
@@ -636,7 +754,12 @@ fn nginx_run(nodes: &[Node], host: &str, path: &str) -> Option<(u32, Answer)> {
     None
 }
 
-fn nginx_answer(servers: &[NginxServer<'_>], host: &str, path: &str) -> Option<(u32, Answer)> {
+fn nginx_answer(
+    servers: &[NginxServer<'_>],
+    maps: &BTreeMap<String, NginxMap>,
+    host: &str,
+    path: &str,
+) -> Option<(u32, Answer)> {
     let server = servers
         .iter()
         .find(|s| s.names.iter().any(|n| n == host))
@@ -645,10 +768,10 @@ fn nginx_answer(servers: &[NginxServer<'_>], host: &str, path: &str) -> Option<(
     let top: Vec<&Node> = server.body.iter().filter(|n| n.words.first().is_some_and(|w| w != "location")).collect();
     let top_rules: Vec<Node> = top
         .iter()
-        .filter(|n| matches!(n.words[0].as_str(), "rewrite" | "return"))
-        .map(|n| Node { line: n.line, words: n.words.clone(), block: None })
+        .filter(|n| matches!(n.words[0].as_str(), "rewrite" | "return" | "if"))
+        .map(|n| Node { line: n.line, words: n.words.clone(), block: n.block.clone() })
         .collect();
-    if let Some(answer) = nginx_run(&top_rules, host, path) {
+    if let Some(answer) = nginx_run(&top_rules, maps, host, path) {
         return Some(answer);
     }
     // Location precedence: `=`, then the longest prefix (final when `^~`), then expressions in
@@ -656,7 +779,7 @@ fn nginx_answer(servers: &[NginxServer<'_>], host: &str, path: &str) -> Option<(
     let locations: Vec<&Node> =
         server.body.iter().filter(|n| n.words.first().is_some_and(|w| w == "location")).collect();
     if let Some(exact) = locations.iter().find(|n| n.words.len() == 3 && n.words[1] == "=" && n.words[2] == path) {
-        return nginx_run(body(exact), host, path).or(Some((exact.line, Answer::Pass)));
+        return nginx_run(body(exact), maps, host, path).or(Some((exact.line, Answer::Pass)));
     }
     let longest = locations
         .iter()
@@ -688,7 +811,7 @@ fn nginx_answer(servers: &[NginxServer<'_>], host: &str, path: &str) -> Option<(
             {
                 return Some((location.line, Answer::Unknown));
             }
-            nginx_run(body(location), host, path).or(Some((location.line, Answer::Pass)))
+            nginx_run(body(location), maps, host, path).or(Some((location.line, Answer::Pass)))
         }
         None => None,
     }
@@ -700,11 +823,23 @@ fn body(node: &Node) -> &[Node] {
 }
 
 /// The requests of an nginx corpus: a path for every expression, exact location and prefix,
-/// on the first host of its server (or a host no server names, for the default server).
-fn nginx_samples(servers: &[NginxServer<'_>]) -> Vec<(String, String)> {
+/// and every key of a map on `$uri` or `$request_uri`, on the first host of its server (or a
+/// host no server names, for the default server).
+fn nginx_samples(servers: &[NginxServer<'_>], maps: &BTreeMap<String, NginxMap>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for server in servers {
         let host = server.names.first().cloned().unwrap_or_else(|| "unnamed.example".into());
+        for map in maps.values() {
+            for (key, _) in &map.entries {
+                let path = match (map.source.as_str(), key.strip_prefix('~')) {
+                    (_, Some(re)) => sample(re.trim_start_matches('*')),
+                    ("$uri", None) => Some(percent_encode(key.trim_start_matches('\\'))),
+                    ("$request_uri", None) => Some(key.trim_start_matches('\\').to_string()),
+                    _ => None,
+                };
+                out.extend(path.filter(|p| p.starts_with('/')).map(|p| (host.clone(), p)));
+            }
+        }
         let visit = |nodes: &[Node], out: &mut Vec<(String, String)>| {
             for node in nodes {
                 let w: Vec<&str> = node.words.iter().map(String::as_str).collect();
@@ -749,9 +884,25 @@ type Asked = (String, String, Option<(u32, Answer)>);
 
 fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
     let dir = manifest().join("import").join(corpus.dir);
-    let text = std::fs::read_to_string(dir.join(corpus.file)).map_err(|e| fail(e.to_string()))?;
-    let input = importers::Input::new(corpus.file, text.clone());
-    let result = importers::import(corpus.format, &[input], &importers::ImportOptions::default())
+    let mut inputs = Vec::new();
+    let mut text = String::new();
+    // The first line of each file in `text`, the files' concatenation, which the model reads.
+    let mut starts = Vec::new();
+    for file in corpus.files {
+        let content = std::fs::read_to_string(dir.join(file)).map_err(|e| fail(e.to_string()))?;
+        starts.push(text.lines().count() as u32 + 1);
+        text.push_str(&content);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        inputs.push(importers::Input::new(*file, content));
+    }
+    // A line of `text` as a file and a line of it.
+    let place = |line: u32| {
+        let i = starts.iter().rposition(|&start| start <= line).unwrap_or(0);
+        (corpus.files[i], line - starts[i] + 1)
+    };
+    let result = importers::import(corpus.format, &inputs, &importers::ImportOptions::default())
         .map_err(|e| fail(e.to_string()))?;
     let s = result.summary;
     let found = [s.rules, s.translated, s.approximated, s.reordered, s.reported];
@@ -777,8 +928,9 @@ fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
         _ => {
             let nodes = nginx_nodes(&text);
             let servers = nginx_servers(&nodes);
-            for (host, path) in nginx_samples(&servers) {
-                let answer = nginx_answer(&servers, &host, &path);
+            let maps = nginx_maps(&nodes);
+            for (host, path) in nginx_samples(&servers, &maps) {
+                let answer = nginx_answer(&servers, &maps, &host, &path);
                 asked.push((host, path, answer));
             }
         }
@@ -791,7 +943,10 @@ fn run(corpus: &ServerCorpus) -> Result<(), Failed> {
             continue;
         }
         let (line, answer) = answer.unwrap_or((0, Answer::Pass));
-        if line > 0 && result.left_out(corpus.file, line) {
+        if line > 0 && {
+            let (file, line) = place(line);
+            result.left_out(file, line)
+        } {
             *skipped.entry("answered by a rule left out of the import").or_default() += 1;
             continue;
         }
