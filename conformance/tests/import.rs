@@ -524,9 +524,22 @@ fn json_field<'l>(line: &'l str, key: &str) -> Option<&'l str> {
 /// Other extended globs, classes and parameters with modifiers are not modelled.
 fn firebase_rules(text: &str) -> Vec<SourceRule> {
     let mut rules = Vec::new();
+    // The lines of the `redirects` list: from its key to the next list's (`"rewrites": []` may
+    // come before it).
+    let mut in_redirects = false;
     for (index, line) in text.split('\n').enumerate() {
-        if line.contains("\"rewrites\"") {
-            break;
+        if line.contains("\"redirects\"") {
+            in_redirects = true;
+            continue;
+        }
+        if line.contains("\"rewrites\"") || line.contains("\"headers\"") {
+            if in_redirects {
+                break;
+            }
+            continue;
+        }
+        if !in_redirects {
+            continue;
         }
         let Some(to) = json_field(line, "destination") else { continue };
         let status = json_field(line, "type").map_or(301, |s| s.parse().expect("numeric type"));
@@ -1003,6 +1016,12 @@ const CORPORA: &[Corpus] = &[
         format: importers::Format::Firebase,
         file: "import/firebase/angular-aio/firebase.json",
         counts: [90, 84, 0, 0, 6],
+    },
+    Corpus {
+        name: "firebase-flutter-website",
+        format: importers::Format::Firebase,
+        file: "import/firebase/flutter-website/firebase.json",
+        counts: [845, 839, 0, 0, 6],
     },
 ];
 

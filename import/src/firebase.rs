@@ -22,7 +22,8 @@
 //!   fills `:1` and `:name` from the match.
 //!
 //! Reported: extended globs (`!(…)`, `+(…)`), classes and braces inside a
-//! segment, rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
+//! segment, a destination that uses the source's `:name` only inside a segment (see
+//! [`unfilled_name`]), rewrites to functions, Cloud Run and Dynamic Links, `cleanUrls`, `trailingSlash`,
 //! `i18n`, credentials in targets and secret header values (redacted).
 
 use jsonc_parser::ast::{Array, Object, Value};
@@ -62,6 +63,25 @@ fn alternatives(segment: &str) -> Option<Vec<String>> {
 /// reads the source through path-to-regexp (1.x) rather than as a glob.
 fn names_capture(destination: &str) -> bool {
     destination.starts_with(':') || destination.contains("/:")
+}
+
+/// A `:name` the source declares and the destination uses only inside a segment (after `#`
+/// or `-`, say), where Firebase's reading is in doubt: the destination does not name a capture
+/// (see [`names_capture`]), so Firebase's emulator leaves it as text, while the site surely
+/// meant it filled.
+fn unfilled_name<'t>(source: &str, to: &'t str) -> Option<&'t str> {
+    if names_capture(to) {
+        return None;
+    }
+    let declared = |name: &str| {
+        source.split('/').any(|segment| {
+            let param = segment.strip_prefix(':').unwrap_or("");
+            param.trim_end_matches(['*', '+', '?']) == name
+        })
+    };
+    to.match_indices(':')
+        .map(|(i, _)| &to[i + 1..i + 1 + name_run(&to[i + 1..])])
+        .find(|n| !n.is_empty() && declared(n))
 }
 
 /// Translates a Firebase source into the language's patterns: plain patterns when every
@@ -377,6 +397,14 @@ fn route(entry: &Entry<'_, '_>, t: &mut Translation, action: impl Fn(String) -> 
         Source::Glob(source) => source,
         Source::Regex(re) => return regex_route(entry, &re, to, t, action),
     };
+    if let Some(name) = unfilled_name(&source, to) {
+        let message = format!(
+            "the destination uses `:{name}` inside a segment: Firebase's emulator fills a destination's `:name` only \
+             when one stands at its start or after a `/`, and otherwise reads the source as a glob, where `:{name}` is \
+             literal text; Firebase Hosting's behaviour here is not documented"
+        );
+        return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text);
+    }
     let glob = match glob(&source, names_capture(to)) {
         Ok(glob) => glob,
         Err(message) => return t.leave_out(entry.loc, Kind::Unsupported, message, &entry.text),
@@ -599,6 +627,16 @@ pub fn translate(inputs: &[Input], t: &mut Translation) -> Result<(), crate::Inp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_used_only_inside_a_destination_segment_is_in_doubt() {
+        assert_eq!(unfilled_name("/glossary/:entry", "/resources/glossary#:entry"), Some("entry"));
+        assert_eq!(unfilled_name("/notes/:v*", "/release/notes-:v*"), Some("v"));
+        // A destination that names a capture is read through path-to-regexp: no doubt.
+        assert_eq!(unfilled_name("/g/:entry", "/r/:entry#:entry"), None);
+        // A `:` that names nothing the source declares is text.
+        assert_eq!(unfilled_name("/a/*", "https://example.com:8080/b"), None);
+    }
 
     #[test]
     fn globs() {
