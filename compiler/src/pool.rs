@@ -93,8 +93,8 @@ pub fn pool_strings(module: &mut Module) {
             pooled.push(value.clone());
         }
     }
-    let joins = top_level_var(module).is_some();
-    if pooled.is_empty() || (!joins && saved <= NEW_STATEMENT) {
+    let var_list = top_level_var(module);
+    if pooled.is_empty() || (var_list.is_none() && saved <= NEW_STATEMENT) {
         return;
     }
     let names: HashMap<Literal, Ident> = pooled
@@ -109,7 +109,8 @@ pub fn pool_strings(module: &mut Module) {
         init: Some(Box::new(value.expr())),
         definite: false,
     });
-    match top_level_var(module) {
+    // Replacing literals leaves the module's items where they were.
+    match var_list {
         Some(index) => {
             let ModuleItem::Stmt(Stmt::Decl(Decl::Var(var))) = &mut module.body[index] else { unreachable!() };
             var.decls.splice(0..0, declarators);

@@ -779,13 +779,10 @@ fn if_block(
     let (map_use, value) = if ret.name.text == "return" {
         (ret.arg(0).and_then(|s| s.parse::<u16>().ok()).map(MapUse::Return), ret.arg(1))
     } else {
-        let flag = match ret.arg(2) {
-            Some("permanent") => Some(Some(301)),
-            Some("redirect") => Some(Some(302)),
-            Some("last" | "break") | None => Some(None),
-            Some(_) => None,
-        };
-        (flag.filter(|_| ret.arg(0) == Some("^") && ret.args.len() <= 3).map(MapUse::Rewrite), ret.arg(1))
+        (
+            flag_status(ret.arg(2)).filter(|_| ret.arg(0) == Some("^") && ret.args.len() <= 3).map(MapUse::Rewrite),
+            ret.arg(1),
+        )
     };
     let imported = "only `return CODE $map;` and `rewrite ^ $map FLAG;` of a map on $uri or $request_uri are imported";
     let (Some(map_use), Some(value)) = (map_use, value) else {
@@ -1026,6 +1023,17 @@ fn target(value: &str, pattern: &Translated, ctx: &Ctx<'_>) -> Result<(String, b
     Ok((to, keep_query))
 }
 
+/// The redirect status a `rewrite` flag asks for: `Some(None)` for `last`, `break` and no flag
+/// (a rewrite of the path, unless the replacement is a URL); `None` for what is not a flag.
+fn flag_status(flag: Option<&str>) -> Option<Option<u16>> {
+    match flag {
+        Some("permanent") => Some(Some(301)),
+        Some("redirect") => Some(Some(302)),
+        Some("last" | "break") | None => Some(None),
+        Some(_) => None,
+    }
+}
+
 fn rewrite_action(
     d: &Directive,
     within: &Translated,
@@ -1055,11 +1063,10 @@ fn rewrite_action(
         None => {}
     }
     let absolute = text::split_url(replacement).is_some() || replacement.starts_with("$scheme");
-    let status = match flag {
-        Some("permanent") => Some(301),
-        Some("redirect") => Some(302),
-        Some("last" | "break") | None => absolute.then_some(302),
-        Some(other) => return Err((Kind::Invalid, format!("`{other}` is not a flag of rewrite"))),
+    let status = match flag_status(flag) {
+        Some(Some(status)) => Some(status),
+        Some(None) => absolute.then_some(302),
+        None => return Err((Kind::Invalid, format!("`{}` is not a flag of rewrite", flag.unwrap_or_default()))),
     };
     let (replacement, drop_query) = match replacement.strip_suffix('?') {
         Some(r) => (r, true),

@@ -136,11 +136,7 @@ fn remove_loops(rules: &mut Rules, diagnostics: &mut Vec<Diagnostic>) {
         let samples: Vec<String> = route.matcher.path.capture_names().iter().map(|_| "x".to_string()).collect();
         let Some(path) = same_site_path(route, &target.instantiate(&samples)) else { continue };
         if matcher.path(&route.matcher.path, &path).is_some() {
-            diagnostics.push(
-                Diagnostic::new(Code::RedirectLoop, route.origin.span, "redirect loop")
-                    .with_label(format!("a request for {path} matches this pattern again"))
-                    .with_help("the target must not match the rule's own pattern, or browsers redirect forever"),
-            );
+            diagnostics.push(self_loop(route, &path));
             looping.push(i);
         }
     }
@@ -184,6 +180,13 @@ fn resolve(rules: &Rules, index: &RouteIndex, path: &str) -> Resolution {
     }
 }
 
+/// The loop of a redirect whose target, `path`, matches its own pattern again.
+fn self_loop(route: &Route, path: &str) -> Diagnostic {
+    Diagnostic::new(Code::RedirectLoop, route.origin.span, "redirect loop")
+        .with_label(format!("a request for {path} matches this pattern again"))
+        .with_help("the target must not match the rule's own pattern, or browsers redirect forever")
+}
+
 /// The loop of a circle of redirects, `circle` in the order requests go round it, on its first
 /// rule. One rule is a circle of its own when its target, which `path` is, matches it again: a
 /// `~REGEX` rule whose captured text grows on every round (`~/docs/(.*)` to `/docs/latest/$1`),
@@ -191,9 +194,7 @@ fn resolve(rules: &Rules, index: &RouteIndex, path: &str) -> Resolution {
 fn circle_diagnostic(rules: &Rules, circle: &[usize], path: &str) -> Diagnostic {
     let first = &rules.routes[circle[0]];
     if let [_] = circle {
-        return Diagnostic::new(Code::RedirectLoop, first.origin.span, "redirect loop")
-            .with_label(format!("a request for {path} matches this pattern again"))
-            .with_help("the target must not match the rule's own pattern, or browsers redirect forever");
+        return self_loop(first, path);
     }
     let mut lines: Vec<u32> = circle.iter().map(|&h| rules.routes[h].origin.line).collect();
     lines.sort_unstable();
